@@ -1,0 +1,19 @@
+/** Types the suite shares: the ports globalSetup provides, and test-only bindings. */
+declare module "vitest" {
+	export interface ProvidedContext {
+		controlPort: number;
+		relayStartTlsPort: number;
+		relayTlsPort: number;
+		relayPlainPort: number;
+	}
+}
+
+declare global {
+	namespace Cloudflare {
+		interface Env {
+			CONTROL_URL: string;
+		}
+	}
+}
+
+export {};

@@ -1,0 +1,21 @@
+/**
+ * Starts, in Node, the servers the suite talks to from inside workerd, and
+ * hands their ports to the tests (and to the Miniflare bindings) via provide().
+ */
+import type { TestProject } from "vitest/node";
+import { ControlServer } from "./fixtures/control-server.ts";
+
+export default async function setup(project: TestProject) {
+	const control = new ControlServer();
+	const controlPort = await control.listen();
+	const starttls = await control.add({ security: "starttls" });
+	const implicit = await control.add({ security: "tls" });
+	const plain = await control.add({ security: "none" });
+	project.provide("controlPort", controlPort);
+	project.provide("relayStartTlsPort", starttls.port);
+	project.provide("relayTlsPort", implicit.port);
+	project.provide("relayPlainPort", plain.port);
+	return async () => {
+		await control.close();
+	};
+}

@@ -1,0 +1,24 @@
+import { expect, inject, it } from "vitest";
+import { connectSocket } from "../src/smtp/socket";
+
+const dec = new TextDecoder();
+const enc = new TextEncoder();
+
+it("talks STARTTLS to the provider relay", async () => {
+	const port = inject("relayStartTlsPort");
+	let s = connectSocket({ host: "localhost", port, secureTransport: "starttls" });
+	const read = async () => dec.decode((await s.read()) ?? new Uint8Array());
+	expect(await read()).toMatch(/^220 /);
+	await s.write(enc.encode("EHLO edgesend.test\r\n"));
+	let r = await read();
+	while (!/^250 /m.test(r)) r += await read();
+	expect(r).toContain("STARTTLS");
+	await s.write(enc.encode("STARTTLS\r\n"));
+	expect(await read()).toMatch(/^220 /);
+	s = s.startTls();
+	await s.write(enc.encode("EHLO edgesend.test\r\n"));
+	r = await read();
+	while (!/^250 /m.test(r)) r += await read();
+	expect(r).not.toContain("STARTTLS");
+	await s.close();
+});

@@ -1,0 +1,31 @@
+import { fileURLToPath } from "node:url";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// workerd verifies certificates: trust the TEST-ONLY CA, for the tests only.
+process.env.SSL_CERT_FILE = fileURLToPath(new URL("./test/fixtures/certs/ca.pem", import.meta.url));
+
+export default defineConfig({
+	plugins: [
+		cloudflareTest(({ inject }) => ({
+			wrangler: { configPath: "./wrangler.toml" },
+			miniflare: {
+				bindings: {
+					SMTP_HOST: "localhost",
+					SMTP_PORT: String(inject("relayStartTlsPort")),
+					SMTP_SECURITY: "starttls",
+					SMTP_USER: "api_user",
+					SMTP_PASS: "api_key",
+					EHLO_NAME: "edgesend.test",
+					API_KEYS: "test-key-1,test-key-2",
+					CONTROL_URL: `http://127.0.0.1:${inject("controlPort")}`,
+				},
+			},
+		})),
+	],
+	test: {
+		globalSetup: ["./test/global-setup.ts"],
+		include: ["test/**/*.test.ts", "src/**/*.test.ts"],
+		testTimeout: 30_000,
+	},
+});
