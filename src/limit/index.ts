@@ -1,0 +1,17 @@
+/**
+ * The limit part: the per-api_user rate limiter and the idempotency records,
+ * both Durable Objects (see docs/INTERNALS.md), and the pure window arithmetic.
+ */
+import type { IdempotencyStore } from "./idempotency.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
+
+export type { Clock } from "./clock.ts";
+export { type BeginResult, IdempotencyStore, LEASE_MS, REPLAY_MS, type StoredResponse } from "./idempotency.ts";
+export { type Grant, MAX_COOL_MS, RateLimiter, reservationBlock, type Usage } from "./rate-limiter.ts";
+export { SlidingWindow, SPAN_SECONDS, WINDOW_MS } from "./window.ts";
+
+/** The bindings wrangler.toml declares for this part, for the Worker's Env type. */
+export interface LimitBindings {
+	RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+	IDEMPOTENCY: DurableObjectNamespace<IdempotencyStore>;
+}

@@ -1,0 +1,142 @@
+/**
+ * Idempotency records: new → in_flight → replay, a different request under the
+ * same key, the in-flight lease running out, abandon(), restarts, and the alarm
+ * that deletes a record once its 24 h are over.
+ */
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { type IdempotencyStore, LEASE_MS, REPLAY_MS, type StoredResponse } from "../../src/limit";
+import { attachClock, bindings, crash, fakeClock, freshName } from "./support.ts";
+
+const answer: StoredResponse = {
+	status: 200,
+	headers: { "content-type": "application/json", "x-request-id": "req_1" },
+	body: JSON.stringify({ id: "relay-1", messageId: "<a@example.com>", accepted: ["ben@example.com"], rejected: [] }),
+};
+
+// Alarms are set at fake times: starting from now keeps them in the future, so none fires on its own mid-test.
+async function store(label: string) {
+	const stub = bindings.IDEMPOTENCY.getByName(freshName(label));
+	const clock = fakeClock(Date.now());
+	await attachClock(stub, clock);
+	return { stub, clock };
+}
+
+const stored = (stub: DurableObjectStub<IdempotencyStore>) =>
+	runInDurableObject(stub, async (_instance: IdempotencyStore, state) => ({
+		tables: state.storage.sql
+			.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'record'")
+			.toArray().length,
+		alarm: await state.storage.getAlarm(),
+	}));
+
+describe("IdempotencyStore", () => {
+	it("goes new → in_flight → replay, keeping the first answer", async () => {
+		const { stub, clock } = await store("replay");
+		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		expect(await stub.begin("fp-a")).toEqual({ state: "in_flight" });
+		await stub.complete("fp-a", answer);
+		expect(await stub.begin("fp-a")).toEqual({ state: "replay", response: answer });
+		// A second answer for the same request changes nothing: the first is what callers saw.
+		await stub.complete("fp-a", { ...answer, status: 503, body: "{}" });
+		clock.advance(REPLAY_MS - 1);
+		expect(await stub.begin("fp-a")).toEqual({ state: "replay", response: answer });
+	});
+
+	it("answers mismatch for a different request under the same key, in flight or answered", async () => {
+		const { stub } = await store("mismatch");
+		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		expect(await stub.begin("fp-b")).toEqual({ state: "mismatch" });
+		await stub.complete("fp-a", answer);
+		expect(await stub.begin("fp-b")).toEqual({ state: "mismatch" });
+		// The other request's answer never replaces the first one.
+		await stub.complete("fp-b", { ...answer, body: "other" });
+		expect(await stub.begin("fp-a")).toEqual({ state: "replay", response: answer });
+	});
+
+	it("lets a new attempt take the key once an unanswered first attempt's lease runs out", async () => {
+		const { stub, clock } = await store("lease");
+		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		clock.advance(LEASE_MS - 1);
+		expect(await stub.begin("fp-a")).toEqual({ state: "in_flight" });
+		clock.advance(1);
+		expect(await stub.begin("fp-b")).toEqual({ state: "new" });
+		expect(await stub.begin("fp-a")).toEqual({ state: "mismatch" });
+		// The first attempt finishing late does not take the key back.
+		await stub.complete("fp-a", { ...answer, body: "late" });
+		await stub.complete("fp-b", answer);
+		expect(await stub.begin("fp-b")).toEqual({ state: "replay", response: answer });
+	});
+
+	it("abandon() frees the key for the same request only, and never drops an answer", async () => {
+		const { stub } = await store("abandon");
+		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		await stub.abandon("fp-b");
+		expect(await stub.begin("fp-a")).toEqual({ state: "in_flight" });
+		await stub.abandon("fp-a");
+		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		await stub.complete("fp-a", answer);
+		await stub.abandon("fp-a");
+		expect(await stub.begin("fp-a")).toEqual({ state: "replay", response: answer });
+	});
+
+	it("keeps records through an eviction and a crash", async () => {
+		let { stub, clock } = await store("restart");
+		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		await evictDurableObject(stub);
+		await attachClock(stub, clock);
+		expect(await stub.begin("fp-a")).toEqual({ state: "in_flight" });
+		await stub.complete("fp-a", answer);
+		stub = await crash(stub, bindings.IDEMPOTENCY);
+		await attachClock(stub, clock);
+		expect(await stub.begin("fp-a")).toEqual({ state: "replay", response: answer });
+	});
+
+	it("expires with an alarm: kept while young, deleted with its object once 24 h are over", async () => {
+		const { stub, clock } = await store("alarm");
+		const start = clock.now;
+		await stub.begin("fp-a");
+		expect(await stored(stub)).toEqual({ tables: 1, alarm: start + LEASE_MS });
+		clock.advance(1_000);
+		await stub.complete("fp-a", answer);
+		expect(await stored(stub)).toEqual({ tables: 1, alarm: start + 1_000 + REPLAY_MS });
+
+		// An alarm that comes early (a retry, a clock skew) keeps the record and waits again.
+		const expiry = start + 1_000 + REPLAY_MS;
+		clock.now = expiry - 1;
+		expect(await runDurableObjectAlarm(stub)).toBe(true);
+		expect(await stored(stub)).toEqual({ tables: 1, alarm: expiry });
+		expect(await stub.begin("fp-a")).toEqual({ state: "replay", response: answer });
+
+		clock.now = expiry;
+		expect(await runDurableObjectAlarm(stub)).toBe(true);
+		expect(await stored(stub)).toEqual({ tables: 0, alarm: null });
+		// The key is free again, and the object works after its storage was wiped.
+		expect(await stub.begin("fp-b")).toEqual({ state: "new" });
+	});
+
+	it("refuses bad input with an error naming the field, storing nothing", async () => {
+		const { stub } = await store("input");
+		const refusal = (call: (instance: IdempotencyStore) => Promise<unknown>) =>
+			runInDurableObject(stub, (instance: IdempotencyStore) =>
+				call(instance).then(
+					() => "accepted",
+					(error: unknown) => String(error),
+				),
+			);
+		expect(await refusal((i) => i.begin(""))).toMatch(/^TypeError: begin: fingerprint must be/);
+		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		expect(await refusal((i) => i.complete("fp-a", { ...answer, status: 42 }))).toMatch(
+			/^RangeError: complete: response.status must be an HTTP status/,
+		);
+		expect(
+			await refusal((i) =>
+				i.complete("fp-a", { ...answer, headers: { "x-n": 1 } as unknown as Record<string, string> }),
+			),
+		).toBe('TypeError: complete: response.headers["x-n"] must be a string');
+		expect(
+			await refusal((i) => i.complete("fp-a", { ...answer, body: undefined } as unknown as StoredResponse)),
+		).toMatch(/^TypeError: complete: response.body must be a string/);
+		expect(await stub.begin("fp-a")).toEqual({ state: "in_flight" });
+	});
+});

@@ -1,0 +1,164 @@
+/**
+ * The rate limiter through its binding: the exact cap under concurrency, honest
+ * Retry-After, cool(), release(), usage() and bad input.
+ */
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { Grant, RateLimiter } from "../../src/limit";
+import { attachClock, bindings, fakeClock, freshName, seeded } from "./support.ts";
+
+// 250 ms into a second, so the window's 61st second shows in the figures.
+const T0 = Date.UTC(2026, 5, 1, 12, 0, 0, 250);
+const LIMIT = 30_000;
+
+async function limiter(label: string) {
+	const stub = bindings.RATE_LIMITER.getByName(freshName(label));
+	const clock = fakeClock(T0);
+	await attachClock(stub, clock);
+	return { stub, clock };
+}
+
+describe("acquire under concurrency", () => {
+	it("admits exactly 30,000 of 40,000 asked by 64 concurrent callers mixing single and batch requests", async () => {
+		const { stub } = await limiter("concurrent");
+		const random = seeded(64);
+		// Each caller asks for 625 permits in all (64 × 625 = 40,000): 40 % single, the rest batches of 10–99.
+		const plans = Array.from({ length: 64 }, () => {
+			const sizes: number[] = [];
+			for (let left = 625; left > 0; ) {
+				const size = Math.min(left, random() < 0.4 ? 1 : 10 + Math.floor(random() * 90));
+				sizes.push(size);
+				left -= size;
+			}
+			return sizes;
+		});
+		const answers = await Promise.all(
+			plans.map(async (sizes) => {
+				const caller = bindings.RATE_LIMITER.get(stub.id);
+				const mine: { asked: number; grant: Grant }[] = [];
+				for (const asked of sizes) mine.push({ asked, grant: await caller.acquire(asked, LIMIT) });
+				return mine;
+			}),
+		);
+		const all = answers.flat();
+		expect(all.reduce((sum, a) => sum + a.asked, 0)).toBe(40_000);
+		expect(all.length).toBeLessThan(2_000);
+		expect(all.reduce((sum, a) => sum + a.grant.granted, 0)).toBe(30_000);
+		// One call at most is cut short; everything after it gets nothing and an honest wait.
+		expect(all.filter((a) => a.grant.granted > 0 && a.grant.granted < a.asked).length).toBeLessThanOrEqual(1);
+		for (const { asked, grant } of all) {
+			expect(grant.granted).toBeLessThanOrEqual(asked);
+			expect(grant.limit).toBe(LIMIT);
+			if (grant.granted < asked) expect(grant).toMatchObject({ remaining: 0, retryAfterMs: 60_750 });
+			else if (grant.remaining > 0) expect(grant.retryAfterMs).toBe(0);
+		}
+		expect(await stub.usage(LIMIT)).toEqual({ limit: LIMIT, used: 30_000, remaining: 0, resetInMs: 60_750 });
+	});
+});
+
+describe("Retry-After and usage", () => {
+	it("names the exact millisecond the first permit frees, and usage() tells the same story", async () => {
+		const { stub, clock } = await limiter("retry");
+		expect(await stub.acquire(60, 100)).toEqual({ granted: 60, retryAfterMs: 0, limit: 100, remaining: 40, at: T0 });
+		clock.advance(30_000);
+		expect(await stub.acquire(50, 100)).toMatchObject({ granted: 40, remaining: 0, retryAfterMs: 30_750 });
+		// The first 60 leave the window 60.75 s after they were granted (61 whole seconds: never early).
+		expect(await stub.usage(100)).toEqual({ limit: 100, used: 100, remaining: 0, resetInMs: 60_750 });
+		clock.now = T0 + 60_749;
+		expect(await stub.acquire(1, 100)).toMatchObject({ granted: 0, retryAfterMs: 1 });
+		clock.now = T0 + 60_750;
+		expect(await stub.usage(100)).toEqual({ limit: 100, used: 40, remaining: 60, resetInMs: 30_000 });
+		expect(await stub.acquire(70, 100)).toMatchObject({ granted: 60, remaining: 0, retryAfterMs: 30_000 });
+		clock.now = T0 + 200_000;
+		expect(await stub.usage(100)).toEqual({ limit: 100, used: 0, remaining: 100, resetInMs: 0 });
+	});
+
+	it("serves any limit the caller passes (per api_user or per client IP) from the same count", async () => {
+		const { stub } = await limiter("limits");
+		expect(await stub.acquire(8, 10)).toMatchObject({ granted: 8, remaining: 2 });
+		expect(await stub.acquire(8, 12)).toMatchObject({ granted: 4, remaining: 0, limit: 12 });
+		expect(await stub.usage(5)).toMatchObject({ limit: 5, used: 12, remaining: 0 });
+	});
+});
+
+describe("cool()", () => {
+	it("refuses everything until the window clears after a 536, and counts the 536 as a call", async () => {
+		const { stub, clock } = await limiter("cool");
+		await stub.acquire(10, LIMIT);
+		clock.advance(1_000);
+		await stub.cool(60_000);
+		clock.advance(1_000);
+		expect(await stub.acquire(1, LIMIT)).toMatchObject({ granted: 0, remaining: 0, retryAfterMs: 59_000 });
+		expect(await stub.usage(LIMIT)).toEqual({ limit: LIMIT, used: 11, remaining: 0, resetInMs: 59_750 });
+		// A second 536 during the cool-down only counts; it does not cut the cool-down short.
+		await stub.cool(10_000);
+		clock.now = T0 + 60_999;
+		expect(await stub.acquire(5, LIMIT)).toMatchObject({ granted: 0, retryAfterMs: 1 });
+		clock.now = T0 + 61_000;
+		expect(await stub.acquire(5, LIMIT)).toMatchObject({ granted: 5, remaining: LIMIT - 7 });
+	});
+});
+
+describe("release()", () => {
+	it("puts permits back in the second they were granted in", async () => {
+		const { stub, clock } = await limiter("release");
+		const first = await stub.acquire(5, 100);
+		clock.advance(20_000);
+		expect(await stub.acquire(95, 100)).toMatchObject({ granted: 95, remaining: 0 });
+		// The first five were refused before DATA: hand them back by their grant time.
+		await stub.release(5, first.at);
+		expect(await stub.usage(100)).toMatchObject({ used: 95, remaining: 5 });
+		// When their second leaves the window nothing more frees: they were already back.
+		clock.now = T0 + 61_000;
+		expect(await stub.acquire(10, 100)).toMatchObject({ granted: 5, remaining: 0 });
+	});
+
+	it("without a grant time takes from the oldest second, which can never over-admit", async () => {
+		const { stub, clock } = await limiter("release-oldest");
+		await stub.acquire(30, 100);
+		clock.advance(20_000);
+		const late = await stub.acquire(70, 100);
+		await stub.release(10);
+		expect(await stub.usage(100)).toMatchObject({ used: 90, remaining: 10 });
+		// Taking them from the newer second instead would free 10 too many once the old second leaves.
+		clock.now = T0 + 61_000;
+		expect(await stub.usage(100)).toMatchObject({ used: 70, remaining: 30 });
+		await stub.release(5, late.at);
+		expect(await stub.usage(100)).toMatchObject({ used: 65, remaining: 35 });
+		// Hand-backs never push the count below zero or free permits that were not taken.
+		await stub.release(1_000, late.at);
+		expect(await stub.usage(100)).toMatchObject({ used: 0, remaining: 100 });
+	});
+});
+
+describe("bad input", () => {
+	it("is refused with an error naming the method and the field, and changes nothing", async () => {
+		const { stub } = await limiter("input");
+		// Called on the instance: a rejecting RPC through a stub leaks an unhandled rejection in the
+		// vitest pool (cloudflare/workers-sdk#14736), though it reaches the caller as the same error.
+		const refusal = (call: (instance: RateLimiter) => unknown) =>
+			runInDurableObject(stub, (instance: RateLimiter) => {
+				try {
+					call(instance);
+				} catch (error) {
+					return String(error);
+				}
+				return "accepted";
+			});
+		expect(await refusal((i) => i.acquire(0, 10))).toBe(
+			"RangeError: acquire: n must be a whole number of at least 1, got 0",
+		);
+		expect(await refusal((i) => i.acquire(1.5, 10))).toMatch(/^RangeError: acquire: n /);
+		expect(await refusal((i) => i.acquire(1, Number.NaN))).toMatch(/^RangeError: acquire: limit /);
+		expect(await refusal((i) => i.release(-1))).toMatch(/^RangeError: release: n /);
+		expect(await refusal((i) => i.release(1, Number.POSITIVE_INFINITY))).toMatch(/^TypeError: release: at /);
+		expect(await refusal((i) => i.cool(-5))).toMatch(/^RangeError: cool: ms /);
+		expect(await refusal((i) => i.cool(Number.POSITIVE_INFINITY))).toMatch(/^RangeError: cool: ms /);
+		expect(await refusal((i) => i.usage(0))).toMatch(/^RangeError: usage: limit /);
+		// A clock that answers with a promise (as a function passed over RPC would) is refused, not adopted.
+		expect(await refusal((i) => i.setClock((() => Promise.resolve(1)) as unknown as () => number))).toMatch(
+			/^TypeError: setClock: /,
+		);
+		expect(await stub.usage(10)).toMatchObject({ used: 0, remaining: 10 });
+	});
+});

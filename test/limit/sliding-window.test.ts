@@ -1,0 +1,92 @@
+/**
+ * The guarantee, checked against a log: under a seeded, irregular schedule, no
+ * closed 60 s window anywhere holds more than the limit — and the limiter only
+ * refuses when the window really is full, naming the true time a permit frees.
+ */
+import { describe, expect, it } from "vitest";
+import { reservationBlock, SPAN_SECONDS } from "../../src/limit";
+import { runSchedule } from "./schedule.ts";
+import { attachClock, bindings, busiestWindow, fakeClock, freshName } from "./support.ts";
+
+const LIMIT = 500;
+const T0 = Date.UTC(2026, 5, 1, 12, 0, 0, 613);
+
+async function schedule(seed: number, restartEvery?: number) {
+	const stub = bindings.RATE_LIMITER.getByName(freshName("schedule"));
+	const clock = fakeClock(T0);
+	await attachClock(stub, clock);
+	return runSchedule(stub, clock, { seed, steps: 300, limit: LIMIT, coolAt: 150, restartEvery });
+}
+
+describe("sliding 60 s window", () => {
+	it("never admits more than the limit in any window, refuses only when full, and says truly when to retry", async () => {
+		const log = await schedule(20261101);
+		const busiest = busiestWindow(log.sent());
+		expect(busiest.count).toBe(LIMIT); // reached, never passed
+		expect(log.steps.at(-1)?.t).toBeGreaterThan(T0 + 5 * 60_000); // several windows' worth of schedule
+		expect(log.releases.length).toBeGreaterThan(10);
+
+		let refusals = 0;
+		let cooled = 0;
+		for (const step of log.steps) {
+			// The limiter's count is exactly the log's, step after step.
+			expect(step.limiterUsed).toBe(log.usedAt(step.t));
+			step.grants.forEach((grant, i) => {
+				expect(grant.at).toBe(step.t);
+				const cooling = log.cooling(step.t);
+				if (cooling) {
+					cooled++;
+					expect(grant.granted).toBe(0);
+				}
+				if (grant.granted === step.asked[i]) return;
+				refusals++;
+				// Refused only when the window is full (or cooling down)...
+				if (!cooling) expect(log.usedAt(step.t)).toBeGreaterThanOrEqual(LIMIT);
+				// ...and Retry-After names the first moment a permit is free, not a moment sooner or later
+				// (judged on what had happened by then: no later grant, hand-back or 536).
+				const coolKnown = log.cool.from <= step.t;
+				const free = (time: number) => !(coolKnown && log.cooling(time)) && log.usedAt(time, step.t) < LIMIT;
+				expect(free(step.t + grant.retryAfterMs)).toBe(true);
+				expect(free(step.t + grant.retryAfterMs - 1)).toBe(false);
+			});
+		}
+		expect(refusals).toBeGreaterThan(50);
+		expect(cooled).toBeGreaterThan(0);
+	});
+
+	it("holds across evictions and crashes: after a restart it may count high, never low", async () => {
+		const log = await schedule(424242, 40);
+		expect(log.steps.at(-1)?.restarts).toBe(7);
+		expect(busiestWindow(log.sent()).count).toBeLessThanOrEqual(LIMIT);
+		// What a restart can over-count: the unused part of one reservation block per restart still in the window.
+		const block = reservationBlock(LIMIT);
+		const slackAt = (t: number) => block * log.restarts.filter((r) => r <= t && r > t - SPAN_SECONDS * 1000).length;
+		for (const step of log.steps) {
+			expect(step.limiterUsed).toBeGreaterThanOrEqual(log.usedAt(step.t));
+			expect(step.limiterUsed).toBeLessThanOrEqual(log.usedAt(step.t) + slackAt(step.t));
+		}
+		// And restarts cost little: a refusal outside the cool-down still means a full window, give or take that slack.
+		let refusals = 0;
+		for (const step of log.steps) {
+			step.grants.forEach((grant, i) => {
+				if (grant.granted === step.asked[i] || log.cooling(step.t)) return;
+				refusals++;
+				expect(log.usedAt(step.t)).toBeGreaterThanOrEqual(LIMIT - slackAt(step.t));
+			});
+		}
+		expect(refusals).toBeGreaterThan(50);
+	});
+});
+
+describe("the checker", () => {
+	it("finds a window over the limit in a hand-made log, at its true start", () => {
+		const log = [
+			{ t: 1_000, count: 300 },
+			{ t: 30_000, count: 150 },
+			{ t: 61_000, count: 100 }, // 60 s after the first: still inside [1 000, 61 000]
+			{ t: 61_001, count: 100 },
+		];
+		expect(busiestWindow(log)).toEqual({ count: 550, start: 1_000 });
+		expect(busiestWindow(log.slice(0, 2))).toEqual({ count: 450, start: 1_000 });
+	});
+});
