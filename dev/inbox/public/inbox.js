@@ -1,0 +1,150 @@
+// The dev inbox page: lists the outbox, opens a message, and listens for new
+// ones over Server-Sent Events. Mail content is only ever set as text or
+// loaded into the sandboxed frame, never parsed as this page's HTML.
+const $ = (id) => document.getElementById(id);
+const list = $("messages");
+let selected = null;
+let tab = "html";
+
+function el(tag, props = {}, ...children) {
+	const node = Object.assign(document.createElement(tag), props);
+	node.append(...children.filter((c) => c != null));
+	return node;
+}
+
+const time = (iso) => {
+	const d = new Date(iso);
+	const today = d.toDateString() === new Date().toDateString();
+	return today ? d.toLocaleTimeString() : d.toLocaleString();
+};
+const size = (n) =>
+	n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`;
+
+function row(m) {
+	const li = el(
+		"li",
+		{ title: m.subject },
+		el("span", { className: "from", textContent: m.from }),
+		el("span", { className: "time", textContent: time(m.receivedAt) }),
+		el("span", { className: "subject", textContent: m.subject || "(no subject)" }),
+		el(
+			"span",
+			{ className: "small" },
+			m.labelId ? el("span", { className: "label", textContent: `label ${m.labelId}` }) : null,
+			`to ${m.to}`,
+		),
+		el("code", { className: "small", textContent: m.relayId }),
+	);
+	li.dataset.id = m.id;
+	li.addEventListener("click", () => open(m.id));
+	return li;
+}
+
+function showCount() {
+	const n = list.children.length;
+	$("empty").hidden = n > 0;
+	$("status").textContent = `live · ${n} message${n === 1 ? "" : "s"}`;
+	$("status").classList.add("live");
+}
+
+async function loadList() {
+	const messages = await (await fetch("/api/messages")).json();
+	list.replaceChildren(...messages.map(row));
+	showCount();
+	const wanted = decodeURIComponent(location.hash.slice(1));
+	if (wanted) open(wanted);
+	else if (messages[0]) open(messages[0].id);
+}
+
+async function open(id) {
+	const res = await fetch(`/api/messages/${encodeURIComponent(id)}`);
+	if (!res.ok) return;
+	const m = await res.json();
+	selected = m;
+	history.replaceState(null, "", `#${encodeURIComponent(id)}`);
+	for (const li of list.children) li.classList.toggle("selected", li.dataset.id === id);
+
+	$("viewer").hidden = false;
+	$("subject").textContent = m.subject || "(no subject)";
+	const meta = [
+		["From", m.from],
+		["To", m.to],
+		["Cc", m.cc],
+		["Reply-To", m.replyTo],
+		["Date", m.date ? new Date(m.date).toLocaleString() : ""],
+		["Envelope", `${m.mailFrom} → ${m.rcptTo.join(", ")}`],
+		["Auth user", m.authUser + (m.labelId ? `  (label ${m.labelId})` : "")],
+		["Relay id", m.relayId],
+		["Message-ID", m.messageId],
+	].filter(([, value]) => value);
+	$("meta").replaceChildren(...meta.flatMap(([k, v]) => [el("dt", { textContent: k }), el("dd", { textContent: v })]));
+
+	$("pane-html").src = m.hasHtml ? `/messages/${encodeURIComponent(id)}/html` : "about:blank";
+	$("pane-text").textContent = m.text ?? "";
+	$("part-count").textContent = m.attachments.length ? `(${m.attachments.length})` : "";
+	$("parts").replaceChildren(...m.attachments.map(partRow));
+	$("source").textContent = "";
+	$("download-eml").href = `/messages/${encodeURIComponent(id)}/raw?download`;
+	document.querySelector('[data-tab="html"]').disabled = !m.hasHtml;
+	document.querySelector('[data-tab="text"]').disabled = !m.text;
+	showTab(m.hasHtml ? (tab === "text" && m.text ? "text" : tab) : "text");
+}
+
+function partRow(p) {
+	const isImage = p.contentType.startsWith("image/");
+	return el(
+		"li",
+		{ className: "part" },
+		isImage ? el("img", { src: p.url, alt: "" }) : null,
+		el(
+			"div",
+			{},
+			el("div", { textContent: p.filename }),
+			el("div", {
+				className: "small",
+				textContent: [
+					p.contentType,
+					size(p.size),
+					p.inline ? "inline" : "attachment",
+					p.contentId && `cid:${p.contentId}`,
+				]
+					.filter(Boolean)
+					.join(" · "),
+			}),
+		),
+		el("a", { className: "download", href: `${p.url}?download`, textContent: "Download" }),
+	);
+}
+
+async function showTab(name) {
+	tab = name;
+	for (const button of document.querySelectorAll("[data-tab]")) {
+		button.setAttribute("aria-selected", String(button.dataset.tab === name));
+	}
+	for (const pane of ["html", "text", "parts", "source"]) $(`pane-${pane}`).hidden = pane !== name;
+	if (name === "source" && selected && !$("source").textContent) {
+		const res = await fetch(`/messages/${encodeURIComponent(selected.id)}/raw`);
+		$("source").textContent = await res.text();
+	}
+}
+
+for (const button of document.querySelectorAll("[data-tab]")) {
+	button.addEventListener("click", () => showTab(button.dataset.tab));
+}
+
+const events = new EventSource("/events");
+events.addEventListener("open", showCount);
+events.addEventListener("error", () => {
+	$("status").textContent = "reconnecting…";
+	$("status").classList.remove("live");
+});
+events.addEventListener("message", (event) => {
+	const m = JSON.parse(event.data);
+	const li = row(m);
+	li.classList.add("fresh");
+	list.prepend(li);
+	showCount();
+	if (!selected) open(m.id);
+});
+
+loadList();

@@ -1,0 +1,148 @@
+/**
+ * The dev inbox: a small HTTP server on 127.0.0.1 showing the outbox — the
+ * list, each message (HTML in a sandboxed frame with its inline images, text,
+ * parts to download, raw source) and a Server-Sent Events stream that tells
+ * the page when a new message arrives.
+ */
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import type { Outbox, StoredMessage } from "../outbox.ts";
+import { MessageView } from "./message-view.ts";
+
+const page = (name: string) => readFileSync(new URL(`./public/${name}`, import.meta.url));
+const STATIC: Record<string, [string, string]> = {
+	"/": ["index.html", "text/html; charset=utf-8"],
+	"/inbox.css": ["inbox.css", "text/css; charset=utf-8"],
+	"/inbox.js": ["inbox.js", "text/javascript; charset=utf-8"],
+};
+
+// Mail HTML runs with no scripts, no plugins, no forms and nothing fetched
+// from outside the inbox: the CSP sandbox holds even when the frame is opened alone.
+const MAIL_CSP =
+	"sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; font-src 'self' data:; media-src 'self'";
+// Parts are served from the inbox's origin: never let one run as a page.
+const PART_CSP = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'";
+
+export interface Inbox {
+	url: string;
+	close(): Promise<void>;
+}
+
+export async function startInbox(outbox: Outbox): Promise<Inbox> {
+	const view = new MessageView(outbox);
+	const streams = new Set<http.ServerResponse>();
+
+	const onMessage = async (stored: StoredMessage) => {
+		const event = `event: message\ndata: ${JSON.stringify(await view.summary(stored))}\n\n`;
+		for (const res of streams) res.write(event);
+	};
+	outbox.on("message", onMessage);
+
+	const server = http.createServer(async (req, res) => {
+		try {
+			await route(req, res);
+		} catch (error) {
+			console.error("inbox:", error);
+			if (!res.headersSent) send(res, 500, "text/plain; charset=utf-8", "inbox error\n");
+			else res.end();
+		}
+	});
+
+	const route = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+		// Only this machine's own pages may read the inbox (no DNS rebinding).
+		const host = (req.headers.host ?? "").replace(/:\d+$/, "");
+		if (host !== "127.0.0.1" && host !== "localhost") return send(res, 421, "text/plain", "wrong host\n");
+		if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain", "GET only\n");
+		const url = new URL(req.url ?? "/", "http://inbox");
+		const path = url.pathname;
+
+		const file = STATIC[path];
+		if (file) return send(res, 200, file[1], page(file[0]));
+		if (path === "/events") return openStream(res);
+		if (path === "/api/messages") {
+			const summaries = await Promise.all(outbox.list().map((m) => view.summary(m)));
+			return sendJson(res, summaries);
+		}
+		let m = /^\/api\/messages\/([^/]+)$/.exec(path);
+		if (m) {
+			const details = await view.details(decodeURIComponent(m[1]));
+			return details ? sendJson(res, details) : notFound(res);
+		}
+		m = /^\/messages\/([^/]+)\/(html|raw|parts\/(\d+))$/.exec(path);
+		if (!m) return notFound(res);
+		const id = decodeURIComponent(m[1]);
+		if (m[2] === "html") {
+			const html = await view.html(id);
+			if (html === undefined) return notFound(res);
+			return send(res, 200, "text/html; charset=utf-8", html, { "content-security-policy": MAIL_CSP });
+		}
+		if (m[2] === "raw") {
+			const raw = outbox.raw(id);
+			if (!raw) return notFound(res);
+			const headers = url.searchParams.has("download")
+				? { "content-disposition": `attachment; filename="${id}.eml"` }
+				: undefined;
+			return send(
+				res,
+				200,
+				url.searchParams.has("download") ? "message/rfc822" : "text/plain; charset=utf-8",
+				raw,
+				headers,
+			);
+		}
+		const part = await view.part(id, Number(m[3]));
+		if (!part) return notFound(res);
+		const disposition = url.searchParams.has("download") ? "attachment" : "inline";
+		const filename = encodeURIComponent(part.filename ?? `part-${m[3]}`);
+		return send(res, 200, part.contentType, part.content, {
+			"content-security-policy": PART_CSP,
+			"content-disposition": `${disposition}; filename*=UTF-8''${filename}`,
+		});
+	};
+
+	const openStream = (res: http.ServerResponse) => {
+		res.writeHead(200, {
+			"content-type": "text/event-stream",
+			"cache-control": "no-store",
+			connection: "keep-alive",
+		});
+		res.write("retry: 1000\n\n");
+		streams.add(res);
+		res.on("close", () => streams.delete(res));
+	};
+
+	await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+	const address = server.address();
+	const port = typeof address === "object" && address ? address.port : 0;
+	return {
+		url: `http://127.0.0.1:${port}/`,
+		close: async () => {
+			outbox.off("message", onMessage);
+			for (const res of streams) res.end();
+			server.closeAllConnections();
+			await new Promise<void>((resolve) => server.close(() => resolve()));
+		},
+	};
+}
+
+function send(
+	res: http.ServerResponse,
+	status: number,
+	type: string,
+	body: string | Buffer,
+	headers: Record<string, string> = {},
+) {
+	res.writeHead(status, {
+		"content-type": type,
+		"content-length": Buffer.byteLength(body),
+		"cache-control": "no-store",
+		"x-content-type-options": "nosniff",
+		"referrer-policy": "no-referrer",
+		...headers,
+	});
+	res.end(body);
+}
+
+const sendJson = (res: http.ServerResponse, value: unknown) =>
+	send(res, 200, "application/json; charset=utf-8", JSON.stringify(value));
+const notFound = (res: http.ServerResponse) => send(res, 404, "text/plain; charset=utf-8", "no such message\n");

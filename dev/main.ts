@@ -1,0 +1,104 @@
+/**
+ * `npm run dev`: the local relay and its inbox (unless `.dev.vars` names a
+ * real relay), then `wrangler dev` pointed at it; prints where everything is
+ * and a curl to try; Ctrl-C stops all of it.
+ */
+import { existsSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ProviderRelay } from "../test/fixtures/provider-relay.ts";
+import { banner } from "./banner.ts";
+import { type Inbox, startInbox } from "./inbox/server.ts";
+import { Outbox } from "./outbox.ts";
+import { startDevRelay } from "./relay.ts";
+import { DEV_API_KEY, DEV_SMTP_PASS, DEV_SMTP_USER, loadSettings, localWorkerVars } from "./settings.ts";
+import { startWrangler, type WranglerDev, waitForWorker } from "./wrangler.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const settings = (() => {
+	try {
+		return loadSettings(root);
+	} catch (error) {
+		console.error(`npm run dev: ${error instanceof Error ? error.message : error}`);
+		process.exit(1);
+	}
+})();
+
+let relay: ProviderRelay | undefined;
+let inbox: Inbox | undefined;
+let worker: WranglerDev | undefined;
+let stopping = false;
+
+async function stop(code: number) {
+	if (stopping) return;
+	stopping = true;
+	console.log("Stopping the worker, the relay and the inbox…");
+	await worker?.stop();
+	await inbox?.close();
+	await relay?.close();
+	process.exit(code);
+}
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+
+try {
+	let vars: Record<string, string> = {};
+	let childEnv: Record<string, string> = {};
+	// Paths inside the project, relative to it; others in full.
+	const shown = (path: string) => (path.startsWith(root) ? relative(root, path) : path);
+	const varsName = shown(settings.varsFile);
+	let relayLine = `${settings.realHost}, from ${varsName}`;
+	if (settings.localRelay) {
+		const outbox = new Outbox(join(settings.devDir, "outbox"));
+		relay = await startDevRelay({
+			user: DEV_SMTP_USER,
+			pass: DEV_SMTP_PASS,
+			perMinute: settings.relayPerMinute,
+			outbox,
+		});
+		inbox = await startInbox(outbox);
+		outbox.on("message", (m) => {
+			const label = m.labelId ? ` label ${m.labelId}` : "";
+			console.log(`relay    │ queued ${m.relayId}: ${m.mailFrom} → ${m.rcptTo.join(", ")}${label}`);
+		});
+		vars = localWorkerVars(settings, relay.port);
+		// workerd trusts the TEST-ONLY CA in this mode only, and only this child sees it.
+		childEnv = { SSL_CERT_FILE: join(root, "test", "fixtures", "certs", "ca.pem") };
+		const limit = settings.relayPerMinute ? `${settings.relayPerMinute}/min, then 536 → 429` : "no limit";
+		relayLine = `local, localhost:${relay.port} (STARTTLS; ${limit}); mail kept in ${shown(outbox.dir)}`;
+	}
+	const defaultVars = join(root, ".dev.vars");
+	// Node checks that any `--env-file` in its arguments exists, even one meant for wrangler.
+	if (settings.varsFile !== defaultVars && !existsSync(settings.varsFile)) {
+		throw new Error(`EDGESEND_DEV_VARS names ${settings.varsFile}, which does not exist`);
+	}
+	worker = await startWrangler({
+		root,
+		vars,
+		envFile: settings.varsFile === defaultVars ? undefined : settings.varsFile,
+		persistTo: join(settings.devDir, "state"),
+		logDir: join(settings.devDir, "logs"),
+		env: childEnv,
+		log: (line) => console.log(`wrangler │ ${line}`),
+	});
+	void worker.exited.then(() => {
+		if (stopping) return;
+		console.error("wrangler dev stopped; stopping the rest.");
+		void stop(1);
+	});
+	await waitForWorker(worker);
+	const apiKey = settings.userApiKeys ? undefined : DEV_API_KEY;
+	console.log(
+		banner({
+			workerUrl: worker.url,
+			inboxUrl: inbox?.url,
+			apiKey,
+			varsName,
+			relay: relayLine,
+			realMail: !settings.localRelay,
+		}),
+	);
+} catch (error) {
+	console.error(`npm run dev: ${error instanceof Error ? error.message : error}`);
+	await stop(1);
+}

@@ -1,0 +1,34 @@
+/**
+ * The local relay of `npm run dev`: the suite's imitation of the provider's
+ * server (STARTTLS with the TEST-ONLY CA, AUTH LOGIN with `user#label`,
+ * `250 #id#Queued`, 552 over SIZE, `536 Frequency limited`), storing every
+ * accepted message in the outbox.
+ */
+import { ProviderRelay } from "../test/fixtures/provider-relay.ts";
+import type { Outbox } from "./outbox.ts";
+
+export interface DevRelayOptions {
+	user: string;
+	pass: string;
+	perMinute: number;
+	outbox: Outbox;
+}
+
+export async function startDevRelay({ user, pass, perMinute, outbox }: DevRelayOptions): Promise<ProviderRelay> {
+	const relay: ProviderRelay = new ProviderRelay({
+		security: "starttls",
+		host: "127.0.0.1",
+		users: { [user]: pass },
+		perMinute,
+		onMessage: (message) => {
+			outbox.save(message);
+			// The fixture records every byte for tests to assert on; a dev session
+			// runs for hours, so keep only what is still open.
+			relay.messages.length = 0;
+			const open = relay.connections.filter((c) => !c.closed);
+			relay.connections.splice(0, relay.connections.length, ...open);
+		},
+	});
+	await relay.listen();
+	return relay;
+}

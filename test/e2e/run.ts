@@ -1,0 +1,186 @@
+/**
+ * End-to-end check of `npm run dev` (run with `npm run test:e2e`; not part of
+ * the workerd vitest suite): starts the dev runner with a throwaway outbox,
+ * runs the curl it prints, then looks at the inbox in headless Chromium —
+ * the subject listed, the message open, its inline image loaded, a second
+ * mail appearing without a reload — saves a screenshot, and stops it all.
+ */
+/// <reference lib="dom" />
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import type { Frame, Page } from "playwright-core";
+import { type HeadlessChromium, launchChromium } from "./browser.ts";
+import { type DevBanner, type DevProcess, startDev } from "./dev-process.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const artifacts = join(root, "test", ".artifacts");
+const screenshot = join(artifacts, "e2e-inbox.png");
+const work = mkdtempSync(join(tmpdir(), "edgesend-e2e-"));
+
+let passed = 0;
+let failed = 0;
+async function check<T>(name: string, run: () => Promise<T>): Promise<T> {
+	try {
+		const value = await run();
+		passed++;
+		console.log(`  ok    ${name}`);
+		return value;
+	} catch (error) {
+		failed++;
+		console.log(`  FAIL  ${name}\n        ${error instanceof Error ? error.message : error}`);
+		throw error;
+	}
+}
+function assert(condition: unknown, message: string): asserts condition {
+	if (!condition) throw new Error(message);
+}
+
+let dev: DevProcess | undefined;
+let browser: HeadlessChromium | undefined;
+try {
+	console.log("e2e: starting the dev runner (wrangler dev + local relay + inbox)…");
+	// An empty vars file: a developer's own .dev.vars never leaks in.
+	const varsFile = join(work, "empty.vars");
+	writeFileSync(varsFile, "");
+	dev = startDev(
+		root,
+		{
+			EDGESEND_DEV_DIR: join(work, "dev"),
+			EDGESEND_DEV_VARS: varsFile,
+		},
+		180_000,
+	);
+	const running = dev;
+	const banner = await check("npm run dev prints the worker, the inbox, the key and a curl", () => running.banner);
+	const body = JSON.parse(/-d '(.*)'$/s.exec(banner.curl)?.[1] ?? "null");
+	assert(body?.subject, "the printed curl carries no JSON body with a subject");
+
+	const sent = await check("the printed curl answers 200 with a relay id", () => runCurl(banner));
+	await check("the relay stored the message under that id", async () => {
+		const outbox = join(work, "dev", "outbox");
+		const sidecars = readdirSync(outbox).filter((name) => name.endsWith(".json"));
+		const stored = sidecars.map((name) => JSON.parse(readFileSync(join(outbox, name), "utf8")));
+		const match = stored.find((m) => m.relayId === sent.id);
+		assert(match, `no message with relay id ${sent.id} among ${sidecars.length} in the outbox`);
+		assert(existsSync(join(outbox, `${match.id}.eml`)), "the sidecar has no .eml beside it");
+	});
+
+	browser = await launchChromium();
+	const page = await browser.context.newPage();
+	await check("the inbox lists the subject", async () => {
+		await page.goto(banner.inboxUrl);
+		await page.locator("#messages li", { hasText: body.subject }).first().waitFor({ timeout: 15_000 });
+	});
+	const frame = await check("the message opens with its HTML body", async () => {
+		await page.locator("#messages li", { hasText: body.subject }).first().click();
+		await page.locator("#subject", { hasText: body.subject }).waitFor({ timeout: 10_000 });
+		return mailFrame(page);
+	});
+	await check("the inline image has loaded (naturalWidth > 0)", async () => {
+		const widths = await frame.waitForFunction(
+			() => {
+				const images = [...document.images];
+				return images.length > 0 && images.every((img) => img.complete && img.naturalWidth > 0)
+					? images.map((img) => img.naturalWidth)
+					: false;
+			},
+			undefined,
+			{ timeout: 10_000 },
+		);
+		const json = (await widths.jsonValue()) as number[];
+		const html: string = await frame.evaluate(() => document.documentElement.outerHTML);
+		assert(!html.includes("cid:"), "a cid: link was left in the HTML");
+		console.log(`        image widths: ${json.join(", ")}`);
+	});
+	await check("a new message appears without a reload", async () => {
+		// A reload would drop this mark.
+		await page.evaluate(() => Object.assign(window, { e2eMark: true }));
+		const subject = `Live update ${Date.now().toString(36)}`;
+		const res = await fetch(`${banner.workerUrl}/v1/send`, {
+			method: "POST",
+			headers: { authorization: `Bearer ${banner.apiKey}`, "content-type": "application/json" },
+			body: JSON.stringify({ ...body, subject, html: undefined, attachments: undefined }),
+		});
+		assert(res.status === 200, `POST /v1/send answered ${res.status}: ${await res.text()}`);
+		await page.locator("#messages li", { hasText: subject }).waitFor({ timeout: 15_000 });
+		assert(await page.evaluate(() => "e2eMark" in window), "the page was reloaded");
+	});
+	await check("a screenshot of the inbox is saved", async () => {
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: screenshot });
+		assert(readFileSync(screenshot).length > 0, "empty screenshot");
+		console.log(`        screenshot: ${relative(process.cwd(), screenshot)}`);
+	});
+	await browser.close();
+	browser = undefined;
+
+	const { workerUrl, inboxUrl, relayPort } = banner;
+	const stopping = dev;
+	dev = undefined;
+	await check("Ctrl-C stops the worker, the relay and the inbox", async () => {
+		assert(await stopping.interrupt(20_000), "the dev runner did not exit within 20 s of SIGINT");
+		for (const url of [workerUrl, inboxUrl]) {
+			const answered = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+				() => true,
+				() => false,
+			);
+			assert(!answered, `${url} still answers after Ctrl-C`);
+		}
+		assert(!(await accepts(relayPort)), `the relay still accepts connections on port ${relayPort}`);
+	});
+} catch {
+	// Reported by check(); the dev runner's output (complete once it has stopped) says why.
+	if (dev) {
+		await dev.interrupt(20_000);
+		console.log(`\n--- dev runner output ---\n${dev.output.join("\n")}\n---`);
+	}
+} finally {
+	await browser?.close().catch(() => {});
+	if (dev) {
+		await dev.interrupt(20_000);
+		dev.kill();
+	}
+	rmSync(work, { recursive: true, force: true });
+}
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed || passed === 0 ? 1 : 0);
+
+async function runCurl(banner: DevBanner): Promise<{ id: string }> {
+	// The command exactly as printed, plus a trailer with the status code.
+	const command = `${banner.curl} -w '\\n%{http_code}'`;
+	const { stdout } = await promisify(execFile)("sh", ["-c", command], { timeout: 60_000 });
+	const status = Number(stdout.slice(stdout.lastIndexOf("\n") + 1));
+	const text = stdout.slice(0, stdout.lastIndexOf("\n"));
+	assert(status === 200, `status ${status}: ${text}`);
+	const answer = JSON.parse(text);
+	assert(typeof answer.id === "string" && answer.id.length > 0, `no relay id in ${text}`);
+	console.log(`        relay id: ${answer.id}`);
+	return answer;
+}
+
+function accepts(port: number): Promise<boolean> {
+	return new Promise((resolve) => {
+		const socket = connect({ host: "127.0.0.1", port }, () => {
+			socket.destroy();
+			resolve(true);
+		});
+		socket.on("error", () => resolve(false));
+	});
+}
+
+async function mailFrame(page: Page): Promise<Frame> {
+	const iframe = await page.waitForSelector("#pane-html", { state: "visible", timeout: 10_000 });
+	const frame = await iframe.contentFrame();
+	assert(frame, "the HTML pane has no frame");
+	await page.waitForFunction(() => {
+		const src = (document.getElementById("pane-html") as HTMLIFrameElement | null)?.src ?? "";
+		return src.includes("/html");
+	});
+	await frame.waitForLoadState("load");
+	return frame;
+}
