@@ -1,5 +1,15 @@
+/**
+ * The Worker: the JSON API (app.ts) for fetch, and the Durable Object classes
+ * behind the rate limit and idempotency (limit/).
+ */
+
+import type { Bindings } from "./api/types";
+import { createApp } from "./app";
+
+const app = createApp();
+
 export default {
-	async fetch(): Promise<Response> {
-		return new Response("edgesend");
-	},
-} satisfies ExportedHandler;
+	fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+} satisfies ExportedHandler<Bindings>;
+
+export { IdempotencyStore, RateLimiter } from "./limit";

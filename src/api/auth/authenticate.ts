@@ -1,0 +1,69 @@
+/**
+ * Decides who is calling, from the first credential present: a Bearer API
+ * key, Standard Webhooks headers, or a public key in `?key=`. Nothing else
+ * gets past it. A webhook's signature is checked later, by `verifyWebhookBody`,
+ * once the body limit has bounded the bytes it covers.
+ */
+import type { MiddlewareHandler } from "hono";
+import { ApiProblem } from "../problem";
+import type { AppEnv } from "../types";
+import { bearerToken, keyId, matchesApiKey } from "./bearer";
+import { findPublicKey, originAllowed } from "./public-key";
+import { verifyWebhook, webhookHeaders } from "./webhook";
+
+/** The only route a public key may call. */
+const PUBLIC_ROUTE = "/v1/send";
+
+export const authenticate = (): MiddlewareHandler<AppEnv> =>
+	async function authenticate(c, next) {
+		const config = c.get("config");
+		const authorization = c.req.header("Authorization");
+		if (authorization !== undefined) {
+			const token = bearerToken(authorization);
+			if (!token || !(await matchesApiKey(token, config.apiKeys))) {
+				throw new ApiProblem(
+					"unauthorized",
+					token ? "the API key is not valid" : "use Authorization: Bearer <API key>",
+				);
+			}
+			c.set("caller", { kind: "bearer", id: `key:${await keyId(token)}` });
+			return next();
+		}
+		if (c.req.header("webhook-signature") !== undefined || c.req.header("webhook-id") !== undefined) {
+			if (!config.webhookSecret)
+				throw new ApiProblem("unauthorized", "signed webhooks are not enabled (no WEBHOOK_SECRET)");
+			const headers = webhookHeaders(c.req.raw.headers, Date.now());
+			c.set("caller", { kind: "webhook", id: "webhook", ...headers });
+			return next();
+		}
+		const key = findPublicKey(config.publicKeys, c.req.query("key"));
+		if (key) {
+			const origin = c.req.header("Origin");
+			if (!originAllowed(key, origin))
+				throw new ApiProblem("forbidden", "this public key may not be used from this origin");
+			if (c.req.path !== PUBLIC_ROUTE || c.req.method !== "POST") {
+				throw new ApiProblem("forbidden", `a public key may only call POST ${PUBLIC_ROUTE}`);
+			}
+			const clientIp = c.req.header("CF-Connecting-IP") ?? "unknown";
+			c.set("caller", { kind: "public", id: `public:${await keyId(key.key)}`, key, origin, clientIp });
+			return next();
+		}
+		throw new ApiProblem(
+			"unauthorized",
+			c.req.query("key") ? "the public key is not valid" : "no credentials: use Authorization: Bearer <API key>",
+		);
+	};
+
+/** Checks a webhook's signature over the raw body (after the body limit). */
+export const verifyWebhookBody = (): MiddlewareHandler<AppEnv> =>
+	async function verifyWebhookBody(c, next) {
+		const caller = c.get("caller");
+		if (caller.kind === "webhook") {
+			const secret = c.get("config").webhookSecret as Uint8Array;
+			const body = new Uint8Array(await c.req.arrayBuffer());
+			if (!(await verifyWebhook(secret, caller, body))) {
+				throw new ApiProblem("unauthorized", "webhook-signature does not match the body: refused");
+			}
+		}
+		return next();
+	};

@@ -1,0 +1,108 @@
+/**
+ * A validated request body → the composer's MessageInput: mailboxes split and
+ * normalized, base64 decoded, `url` attachments fetched. Also lists where each
+ * address sits, for checks that must name the field (public-key recipients,
+ * SMTPUTF8).
+ */
+import type { AttachmentInput, MessageInput } from "../mime";
+import { type Mailbox, needsSmtpUtf8, normalizeEmail, splitMailbox } from "./address";
+import { fieldPath, type PathSegment } from "./field-path";
+import type { MessageBody } from "./schemas";
+import { fetchAttachment } from "./url-attachment";
+
+type MailboxField = MessageBody["from"];
+type MailboxesField = MailboxField | MailboxField[];
+
+interface Located {
+	path: string;
+	mailbox: Mailbox;
+}
+
+function locate(field: string, value: MailboxesField | undefined): Located[] {
+	if (value === undefined) return [];
+	const one = (v: MailboxField, at: PathSegment[]): Located => {
+		const raw = typeof v === "string" ? splitMailbox(v) : v;
+		const checked = normalizeEmail(raw.email);
+		const email = "email" in checked ? checked.email : raw.email;
+		return {
+			path: fieldPath(typeof v === "string" ? at : [...at, "email"]),
+			mailbox: raw.name ? { email, name: raw.name } : { email },
+		};
+	};
+	return Array.isArray(value) ? value.map((v, i) => one(v, [field, i])) : [one(value, [field])];
+}
+
+const mailboxes = (value: MailboxesField | undefined): Mailbox[] => locate("", value).map((l) => l.mailbox);
+
+/** to, cc and bcc, each with its path. */
+export const recipientsOf = (body: MessageBody): { path: string; email: string }[] =>
+	[...locate("to", body.to), ...locate("cc", body.cc), ...locate("bcc", body.bcc)].map((l) => ({
+		path: l.path,
+		email: l.mailbox.email,
+	}));
+
+/** Paths of the addresses that need the relay's SMTPUTF8 (a UTF-8 local part). */
+export const utf8AddressPaths = (body: MessageBody): string[] =>
+	[
+		...locate("from", body.from),
+		...locate("to", body.to),
+		...locate("cc", body.cc),
+		...locate("bcc", body.bcc),
+		...locate("replyTo", body.replyTo),
+	]
+		.filter((l) => needsSmtpUtf8(l.mailbox.email))
+		.map((l) => l.path);
+
+function decodeBase64(text: string): Uint8Array {
+	const binary = atob(text);
+	const bytes = new Uint8Array(binary.length);
+	for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+	return bytes;
+}
+
+/**
+ * Decodes and fetches the attachments. Fetched bytes count against
+ * `budgetBytes` (what is left of MAX_MESSAGE_BYTES): a failed or oversized
+ * fetch is a 422 naming the attachment.
+ */
+export async function resolveAttachments(body: MessageBody, budgetBytes: number): Promise<AttachmentInput[]> {
+	const out: AttachmentInput[] = [];
+	let budget = budgetBytes;
+	for (const [index, a] of (body.attachments ?? []).entries()) {
+		let content: Uint8Array;
+		let type = a.type;
+		if (a.content !== undefined) {
+			content = decodeBase64(a.content);
+		} else {
+			const fetched = await fetchAttachment(a.url as string, { index, filename: a.filename, maxBytes: budget });
+			content = fetched.bytes;
+			type ??= fetched.type;
+		}
+		budget -= content.length;
+		out.push({
+			filename: a.filename,
+			content,
+			...(type ? { type } : {}),
+			...(a.disposition ? { disposition: a.disposition } : {}),
+			...(a.contentId ? { contentId: a.contentId } : {}),
+		});
+	}
+	return out;
+}
+
+/** The composer's input. */
+export function toMessageInput(body: MessageBody, attachments: AttachmentInput[]): MessageInput {
+	const [from] = mailboxes(body.from);
+	return {
+		from,
+		to: mailboxes(body.to),
+		subject: body.subject,
+		...(body.cc ? { cc: mailboxes(body.cc) } : {}),
+		...(body.bcc ? { bcc: mailboxes(body.bcc) } : {}),
+		...(body.replyTo ? { replyTo: mailboxes(body.replyTo) } : {}),
+		...(body.text !== undefined ? { text: body.text } : {}),
+		...(body.html !== undefined ? { html: body.html } : {}),
+		...(attachments.length ? { attachments } : {}),
+		...(body.headers ? { headers: body.headers } : {}),
+	};
+}

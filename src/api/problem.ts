@@ -1,0 +1,112 @@
+/**
+ * The one error helper: every failure the API answers is an RFC 9457
+ * `application/problem+json` document with a stable machine `code`, built
+ * here from the code table so status, title and headers never disagree.
+ */
+import type { FieldError } from "./field-path";
+
+export const problemCodes = {
+	validation_failed: { status: 400, title: "The request is not valid" },
+	unauthorized: { status: 401, title: "Missing or invalid credentials" },
+	forbidden: { status: 403, title: "Not allowed for this caller" },
+	not_found: { status: 404, title: "No such route" },
+	idempotency_in_flight: { status: 409, title: "A request with this Idempotency-Key is still in flight" },
+	payload_too_large: { status: 413, title: "The request or the message is too large" },
+	unsupported_media_type: { status: 415, title: "The body must be application/json" },
+	idempotency_key_reused: { status: 422, title: "This Idempotency-Key was used with a different request" },
+	attachment_fetch_failed: { status: 422, title: "An attachment could not be fetched" },
+	rate_limited: { status: 429, title: "Too many messages" },
+	config_invalid: { status: 500, title: "The service is misconfigured" },
+	internal_error: { status: 500, title: "Internal error" },
+	relay_rejected: { status: 502, title: "The relay refused the message" },
+	relay_tls_failed: { status: 502, title: "TLS with the relay failed" },
+	relay_protocol_error: { status: 502, title: "The relay broke the SMTP protocol" },
+	delivery_unknown: { status: 502, title: "Delivery outcome unknown" },
+	relay_unavailable: { status: 503, title: "The relay is unavailable" },
+	relay_timeout: { status: 504, title: "The relay did not answer in time" },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemCode = keyof typeof problemCodes;
+
+/** Answers that mean "not done, try again": never kept for an Idempotency-Key. */
+export const retryableCodes: ReadonlySet<string> = new Set<ProblemCode>([
+	"idempotency_in_flight",
+	"rate_limited",
+	"config_invalid",
+	"internal_error",
+	"relay_tls_failed",
+	"relay_protocol_error",
+	"relay_unavailable",
+	"relay_timeout",
+]);
+
+export interface SmtpDetail {
+	stage: string;
+	code?: number;
+	enhancedCode?: string;
+	reply?: string;
+}
+
+export interface Problem {
+	type: string;
+	title: string;
+	status: number;
+	detail: string;
+	code: ProblemCode;
+	errors?: FieldError[];
+	smtp?: SmtpDetail;
+	rejected?: { address: string; code: number; enhancedCode?: string; reply: string }[];
+	/** Seconds, on 429 and 503 (the same number as the Retry-After header). */
+	retryAfter?: number;
+}
+
+export type ProblemExtras = Partial<Pick<Problem, "errors" | "smtp" | "rejected" | "retryAfter">>;
+
+/** Builds the document for a code. */
+export function problem(code: ProblemCode, detail: string, extras: ProblemExtras = {}): Problem {
+	const { status, title } = problemCodes[code];
+	const retryAfter = status === 429 || status === 503 ? Math.max(1, Math.ceil(extras.retryAfter ?? 30)) : undefined;
+	return {
+		type: `urn:edgesend:problem:${code}`,
+		title,
+		status,
+		detail,
+		code,
+		...extras,
+		...(retryAfter === undefined ? {} : { retryAfter }),
+	};
+}
+
+/** A problem thrown from anywhere below a route; the app's error handler answers it. */
+export class ApiProblem extends Error {
+	override readonly name = "ApiProblem";
+	readonly problem: Problem;
+
+	constructor(code: ProblemCode, detail: string, extras: ProblemExtras = {}) {
+		super(detail);
+		this.problem = problem(code, detail, extras);
+	}
+
+	/** Throws an already-built problem. */
+	static of(p: Problem): ApiProblem {
+		return new ApiProblem(p.code, p.detail, p);
+	}
+}
+
+/** The HTTP answer for a problem (Retry-After from the document). */
+export function problemResponse(p: Problem, headers: HeadersInit = {}): Response {
+	const h = new Headers(headers);
+	h.set("Content-Type", "application/problem+json");
+	if (p.retryAfter !== undefined) h.set("Retry-After", String(p.retryAfter));
+	if (p.status === 401) h.set("WWW-Authenticate", 'Bearer realm="edgesend"');
+	return new Response(JSON.stringify(p), { status: p.status, headers: h });
+}
+
+/** A 400 listing each bad field. */
+export const validationProblem = (errors: FieldError[], detail?: string): ApiProblem =>
+	new ApiProblem(
+		"validation_failed",
+		detail ??
+			`${errors.length} invalid field${errors.length === 1 ? "" : "s"}: ${errors.map((e) => e.path || "(body)").join(", ")}`,
+		{ errors },
+	);

@@ -1,0 +1,73 @@
+/**
+ * POST /v1/batch: up to 100 messages. Each is checked on its own (a bad one
+ * is its own problem result, the rest still go), the good ones are admitted
+ * with one acquire, and the answer has one result per message, in order.
+ */
+import { createRoute } from "@hono/zod-openapi";
+import type { Handler } from "hono";
+import { background } from "../background";
+import { type Admitted, deliverBatch } from "../batch-delivery";
+import { readJson } from "../body";
+import { fieldErrors } from "../field-path";
+import { idempotent } from "../idempotency";
+import { limitedProblem, userLimiter } from "../limiter";
+import type { Problem } from "../problem";
+import { validationProblem } from "../problem";
+import { BatchEnvelopeSchema, BatchResultSchema, BatchSchema } from "../schemas";
+import { type Delivered, failure, prepareMessage, type Sent, settle } from "../send-path";
+import type { AppEnv } from "../types";
+import { idempotencyHeaders, problems, security } from "./common";
+
+export const batchRoute = createRoute({
+	method: "post",
+	path: "/v1/batch",
+	summary: "Send up to 100 messages; one SMTP session per label",
+	security: [security.bearer, security.webhook],
+	request: {
+		headers: idempotencyHeaders,
+		body: { required: true, content: { "application/json": { schema: BatchSchema } } },
+	},
+	responses: {
+		200: {
+			description: "One result per message, in request order: {status: 200, id, …} or a problem",
+			content: { "application/json": { schema: BatchResultSchema } },
+		},
+		...problems(400, 401, 403, 409, 413, 415, 500),
+	},
+});
+
+type Result = (Sent & { status: 200 }) | Problem;
+
+const asResult = (d: Delivered): Result => (d.ok ? { status: 200, ...d.sent } : d.problem);
+
+export const batch: Handler<AppEnv> = (c) =>
+	idempotent(c, async () => {
+		const config = c.get("config");
+		const envelope = BatchEnvelopeSchema.safeParse(await readJson(c));
+		if (!envelope.success) throw validationProblem(fieldErrors(envelope.error.issues));
+		const messages = envelope.data.messages;
+		const results: Result[] = new Array(messages.length);
+		const ready: Admitted[] = [];
+		for (const [index, message] of messages.entries()) {
+			try {
+				ready.push({ index, prepared: await prepareMessage(message, config, c.get("caller")) });
+			} catch (error) {
+				results[index] = failure(error).problem;
+			}
+		}
+		if (ready.length) {
+			const limiter = userLimiter(c.env, config);
+			const grant = await limiter.acquire(ready.length);
+			const admitted = ready.slice(0, grant.granted);
+			for (const { index } of ready.slice(grant.granted)) {
+				results[index] = limitedProblem(grant.retryAfterMs, "the api_user");
+			}
+			const delivered = await deliverBatch(config, admitted, (closing) => background(c, closing));
+			for (const [index, d] of delivered) results[index] = asResult(d);
+			await settle(limiter, grant.at, [...delivered.values()]);
+			const all = [...delivered.values()];
+			c.get("log").sent = all.filter((d) => d.ok).length;
+		}
+		c.get("log").failed = results.filter((r) => r.status !== 200).length;
+		return c.json({ results }, 200);
+	});

@@ -1,0 +1,77 @@
+/**
+ * What the route definitions share: problem responses by status, the
+ * security schemes, the Idempotency-Key header, and `mount`, which registers
+ * a route in the OpenAPI document and routes it with the same definition.
+ */
+import { type OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
+import type { Handler } from "hono";
+import { ProblemSchema } from "../schemas";
+import type { AppEnv } from "../types";
+
+export const security: Record<"bearer" | "webhook" | "publicKey", Record<string, string[]>> = {
+	bearer: { bearerAuth: [] },
+	webhook: { standardWebhooks: [] },
+	publicKey: { publicKey: [] },
+};
+
+export function registerSecuritySchemes(app: OpenAPIHono<AppEnv>): void {
+	const registry = app.openAPIRegistry;
+	registry.registerComponent("securitySchemes", "bearerAuth", {
+		type: "http",
+		scheme: "bearer",
+		description: "One of API_KEYS",
+	});
+	registry.registerComponent("securitySchemes", "standardWebhooks", {
+		type: "apiKey",
+		in: "header",
+		name: "webhook-signature",
+		description:
+			"Standard Webhooks: webhook-id, webhook-timestamp and webhook-signature (v1,<base64 HMAC-SHA256 of id.timestamp.body>) with WEBHOOK_SECRET",
+	});
+	registry.registerComponent("securitySchemes", "publicKey", {
+		type: "apiKey",
+		in: "query",
+		name: "key",
+		description: "A browser key from PUBLIC_KEYS: only from its origins, only to its recipients, limited per client IP",
+	});
+}
+
+const describe: Record<number, string> = {
+	400: "Invalid input: errors[] names each bad field",
+	401: "No or invalid credentials",
+	403: "Not allowed for this caller (origin, recipient or route)",
+	409: "The same Idempotency-Key is still in flight",
+	413: "Request body or encoded message too large",
+	415: "The body is not JSON",
+	422: "An attachment could not be fetched, or the Idempotency-Key was used with another body",
+	429: "Over the limit (ours or the relay's 536); see Retry-After",
+	500: "A setting is missing or invalid",
+	502: "The relay refused the message, or delivery is unknown",
+	503: "The relay is unavailable; see Retry-After",
+	504: "The relay did not answer in time",
+};
+
+/** Problem responses for the given statuses. */
+export const problems = (...statuses: (keyof typeof describe)[]) =>
+	Object.fromEntries(
+		statuses.map((status) => [
+			status,
+			{ description: describe[status], content: { "application/problem+json": { schema: ProblemSchema } } },
+		]),
+	);
+
+export const idempotencyHeaders = z.object({
+	"Idempotency-Key": z
+		.string()
+		.max(255)
+		.optional()
+		.openapi({ description: "A repeat within 24 h replays the first answer (Idempotent-Replayed: true)" }),
+});
+
+type Route = RouteConfig & { getRoutingPath(): string };
+
+/** Documents `route` and routes it to `handler`. Validation happens in the handler, with the same schemas. */
+export function mount(app: OpenAPIHono<AppEnv>, route: Route, handler: Handler<AppEnv>): void {
+	app.openAPIRegistry.registerPath(route);
+	app.on(route.method.toUpperCase(), route.getRoutingPath(), handler);
+}

@@ -1,0 +1,126 @@
+/**
+ * The send path shared by /v1/send and /v1/batch: validate → (public-key
+ * checks) → fetch attachments → compose → admit → deliver → answer. Every
+ * failure leaves here as a Problem; permits of messages that never reached
+ * DATA go back to the limiter.
+ */
+import type { Config } from "../config";
+import { type ComposedMessage, composeMessage, MimeValidationError } from "../mime";
+import { type SmtpConfig, SmtpConfigError, SmtpError, type SmtpSession } from "../smtp";
+import { checkRecipients } from "./auth/public-key";
+import { fieldErrors } from "./field-path";
+import type { Limiter } from "./limiter";
+import { recipientsOf, resolveAttachments, toMessageInput, utf8AddressPaths } from "./message-input";
+import { ApiProblem, type Problem, validationProblem } from "./problem";
+import { type MessageBody, MessageSchema } from "./schemas";
+import { COOL_MS, configProblem, smtpOutcome } from "./smtp-problem";
+import type { Caller } from "./types";
+
+/** A message ready for the relay. */
+export interface Prepared {
+	body: MessageBody;
+	composed: ComposedMessage;
+	/** As the AUTH user's suffix: `api_user#<labelId>`. */
+	labelId?: string;
+}
+
+export interface Sent {
+	id: string;
+	messageId: string;
+	accepted: string[];
+	rejected: { address: string; code: number; enhancedCode?: string; reply: string }[];
+	warnings: { code: string; path: string; message: string }[];
+}
+
+/** Validates and composes one message; throws ApiProblem (400, 403, 413, 422). */
+export async function prepareMessage(input: unknown, config: Config, caller: Caller): Promise<Prepared> {
+	const parsed = MessageSchema.safeParse(input);
+	if (!parsed.success) throw validationProblem(fieldErrors(parsed.error.issues));
+	const body = parsed.data;
+	if (caller.kind === "public") checkRecipients(caller.key, recipientsOf(body));
+	const attachments = await resolveAttachments(body, config.maxMessageBytes);
+	let composed: ComposedMessage;
+	try {
+		composed = composeMessage(toMessageInput(body, attachments));
+	} catch (error) {
+		if (error instanceof MimeValidationError) throw validationProblem(fieldErrors(error.issues));
+		throw error;
+	}
+	if (composed.size > config.maxMessageBytes) {
+		throw new ApiProblem(
+			"payload_too_large",
+			`the encoded message is ${composed.size} bytes; MAX_MESSAGE_BYTES is ${config.maxMessageBytes}`,
+		);
+	}
+	return body.labelId === undefined ? { body, composed } : { body, composed, labelId: String(body.labelId) };
+}
+
+/** The SMTP settings for one label (the AUTH user carries it). */
+export function smtpConfigFor(config: Config, labelId: string | undefined): SmtpConfig {
+	const { host, port, security, user, pass, ehloName, timeoutMs } = config.smtp;
+	return {
+		host,
+		port,
+		security,
+		user: labelId === undefined ? user : `${user}#${labelId}`,
+		pass,
+		ehloName,
+		...(timeoutMs === undefined ? {} : { connectTimeoutMs: timeoutMs, replyTimeoutMs: timeoutMs }),
+	};
+}
+
+/** What the session must offer for this message, checked before MAIL (nothing is sent when it fails). */
+function checkCapabilities(session: SmtpSession, prepared: Prepared): void {
+	const caps = session.capabilities;
+	if (prepared.composed.smtpUtf8 && !caps.smtpUtf8) {
+		const paths = utf8AddressPaths(prepared.body);
+		throw validationProblem(
+			paths.map((path) => ({ path, message: "has a UTF-8 local part, and the relay does not offer SMTPUTF8" })),
+		);
+	}
+	if (caps.size && prepared.composed.size > caps.size) {
+		throw new ApiProblem(
+			"payload_too_large",
+			`the encoded message is ${prepared.composed.size} bytes; the relay accepts at most ${caps.size} (SIZE)`,
+		);
+	}
+}
+
+/** What became of one message on a session. */
+export type Delivered = { ok: true; sent: Sent } | { ok: false; problem: Problem; release: boolean; cool: boolean };
+
+/** A failure before or around SMTP as a result (unknown errors are rethrown). */
+export function failure(error: unknown): Extract<Delivered, { ok: false }> {
+	if (error instanceof ApiProblem) return { ok: false, problem: error.problem, release: true, cool: false };
+	if (error instanceof SmtpError) return { ok: false, ...smtpOutcome(error) };
+	if (error instanceof SmtpConfigError)
+		return { ok: false, problem: configProblem(error).problem, release: true, cool: false };
+	throw error;
+}
+
+/** Sends one prepared message on an open session. */
+export async function deliver(session: SmtpSession, prepared: Prepared): Promise<Delivered> {
+	try {
+		checkCapabilities(session, prepared);
+		const delivery = await session.send(prepared.composed);
+		return {
+			ok: true,
+			sent: {
+				id: delivery.id,
+				messageId: prepared.composed.messageId,
+				accepted: delivery.accepted,
+				rejected: delivery.rejected,
+				warnings: prepared.composed.warnings,
+			},
+		};
+	} catch (error) {
+		return failure(error);
+	}
+}
+
+/** Tells the limiter what became of a grant: unused permits back, and a cool-down after a 536. */
+export async function settle(limiter: Limiter, at: number, results: readonly Delivered[]): Promise<void> {
+	const unused = results.filter((r) => !r.ok && r.release).length;
+	await limiter.release(unused, at);
+	if (results.some((r) => !r.ok && r.cool)) await limiter.cool(COOL_MS);
+}

@@ -1,0 +1,34 @@
+/**
+ * The Hono environment of the app: what the Worker is bound to, and what the
+ * middleware hands down to the routes.
+ */
+import type { Config, PublicKey, Settings } from "../config";
+import type { LimitBindings } from "../limit";
+
+export type Bindings = Settings & LimitBindings;
+
+/** Who is calling. `id` names the caller without its secret (idempotency keys are scoped by it). */
+export type Caller =
+	| { kind: "bearer"; id: string }
+	| { kind: "webhook"; id: string; webhookId: string; signature: string; timestamp: string }
+	| { kind: "public"; id: string; key: PublicKey; origin: string; clientIp: string };
+
+/** Fields a route adds to the request's log line (never a secret, never message content). */
+export interface LogFields {
+	relayId?: string;
+	smtpStage?: string;
+	code?: string;
+	sent?: number;
+	failed?: number;
+	replayed?: boolean;
+}
+
+export interface AppEnv {
+	Bindings: Bindings;
+	Variables: {
+		requestId: string;
+		config: Config;
+		caller: Caller;
+		log: LogFields;
+	};
+}

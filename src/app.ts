@@ -1,0 +1,65 @@
+/**
+ * The Hono app. Middleware, in order: request id → log line → settings →
+ * CORS (public keys) → auth → body limit → webhook signature → routes.
+ * /healthz and /openapi.json need neither settings nor credentials.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { authenticate, verifyWebhookBody } from "./api/auth/authenticate";
+import { limitBody } from "./api/middleware/body-limit";
+import { loadConfig } from "./api/middleware/config";
+import { publicKeyCors } from "./api/middleware/cors";
+import { requestId } from "./api/middleware/request-id";
+import { requestLog } from "./api/middleware/request-log";
+import { ApiProblem, type ProblemCode, problem, problemResponse } from "./api/problem";
+import { batch, batchRoute } from "./api/routes/batch";
+import { mount, registerSecuritySchemes } from "./api/routes/common";
+import { health, healthRoute } from "./api/routes/health";
+import { limits, limitsRoute } from "./api/routes/limits";
+import { send, sendRoute } from "./api/routes/send";
+import type { AppEnv } from "./api/types";
+
+const OPENAPI_INFO = {
+	title: "edgesend",
+	version: "0.1.0",
+	description: "Send email over SMTP from a Cloudflare Worker: a small JSON API in front of the EngageLab relay.",
+};
+
+/** Hono's own exceptions (e.g. a malformed request) by status. */
+const codeForStatus: Record<number, ProblemCode> = {
+	400: "validation_failed",
+	413: "payload_too_large",
+	415: "unsupported_media_type",
+};
+
+export function createApp(): OpenAPIHono<AppEnv> {
+	const app = new OpenAPIHono<AppEnv>();
+
+	app.use(requestId(), requestLog());
+	app.use("/v1/*", loadConfig(), publicKeyCors(), authenticate(), limitBody(), verifyWebhookBody());
+
+	mount(app, healthRoute, health);
+	mount(app, sendRoute, send);
+	mount(app, batchRoute, batch);
+	mount(app, limitsRoute, limits);
+
+	registerSecuritySchemes(app);
+	app.openAPIRegistry.registerPath({
+		method: "get",
+		path: "/openapi.json",
+		summary: "This document (OpenAPI 3.1)",
+		responses: { 200: { description: "The OpenAPI document" } },
+	});
+	app.doc31("/openapi.json", { openapi: "3.1.0", info: OPENAPI_INFO });
+
+	app.notFound((c) => problemResponse(problem("not_found", `no route for ${c.req.method} ${c.req.path}`)));
+	app.onError((error) => {
+		if (error instanceof ApiProblem) return problemResponse(error.problem);
+		if (error instanceof HTTPException) {
+			return problemResponse(problem(codeForStatus[error.status] ?? "internal_error", error.message));
+		}
+		console.error(JSON.stringify({ level: "error", msg: "unhandled", error: String(error) }));
+		return problemResponse(problem("internal_error", "an unexpected error occurred; the request id identifies it"));
+	});
+	return app;
+}

@@ -1,0 +1,188 @@
+/**
+ * env → typed config, through one zod schema: the one place settings are read
+ * (DESIGN.md §1). A bad or missing setting is reported by name, never with its
+ * value, so a secret cannot leak through an error.
+ */
+import { z } from "zod";
+import { normalizeEmail } from "./api/address";
+import { type FieldError, fieldErrors } from "./api/field-path";
+import { isLoopback, isValidEhloName, type SmtpSecurity } from "./smtp";
+
+export interface PublicKey {
+	key: string;
+	origins: string[];
+	/** Allowed recipients, lowercased. */
+	to: string[];
+	perIpPerMinute: number;
+}
+
+export interface Config {
+	smtp: {
+		host: string;
+		port: number;
+		security: SmtpSecurity;
+		user: string;
+		pass: string;
+		ehloName: string;
+		/** Connect and reply timeout; the client's own defaults when unset. */
+		timeoutMs?: number;
+	};
+	rateLimitPerMinute: number;
+	maxMessageBytes: number;
+	apiKeys: string[];
+	/** The decoded bytes of `whsec_…`. */
+	webhookSecret?: Uint8Array;
+	publicKeys: PublicKey[];
+}
+
+/** What the worker reads from `env` (vars and secrets are strings; a TOML number may arrive as one). */
+export type Settings = Partial<Record<(typeof settingNames)[number], string | number>>;
+
+const settingNames = [
+	"SMTP_HOST",
+	"SMTP_PORT",
+	"SMTP_SECURITY",
+	"SMTP_USER",
+	"SMTP_PASS",
+	"SMTP_TIMEOUT_MS",
+	"EHLO_NAME",
+	"RATE_LIMIT_PER_MINUTE",
+	"MAX_MESSAGE_BYTES",
+	"API_KEYS",
+	"WEBHOOK_SECRET",
+	"PUBLIC_KEYS",
+] as const;
+
+const text = () => z.string({ error: "required" }).trim().min(1, "required");
+const int = (min: number, max: number) =>
+	z.coerce
+		.number({ error: "must be a whole number" })
+		.int("must be a whole number")
+		.min(min, `must be at least ${min}`)
+		.max(max, `must be at most ${max}`);
+
+const publicKey = z.object({
+	key: z.string().min(8, "must be at least 8 characters"),
+	origins: z
+		.array(
+			z
+				.string()
+				.refine((o) => URL.canParse(o) && new URL(o).origin === o, "must be an origin like https://example.com"),
+		)
+		.min(1, "must list at least one origin"),
+	to: z
+		.array(z.string().refine((a) => "email" in normalizeEmail(a), "must be an email address"))
+		.min(1, "must list at least one recipient"),
+	perIpPerMinute: z.number().int().min(1).max(100_000).default(10),
+});
+
+const jsonList = z.preprocess((v, ctx) => {
+	if (v === undefined) return [];
+	try {
+		return JSON.parse(String(v));
+	} catch {
+		ctx.addIssue({ code: "custom", message: "is not valid JSON" });
+		return z.NEVER;
+	}
+}, z.array(publicKey));
+
+const decodeBase64 = (b64: string): Uint8Array | undefined => {
+	try {
+		return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+	} catch {
+		return undefined;
+	}
+};
+
+const webhookSecret = z
+	.string()
+	.refine(
+		(s) => /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(s) && decodeBase64(s.slice(6)) !== undefined,
+		"must be whsec_ followed by base64",
+	)
+	.transform((s) => decodeBase64(s.slice(6)) as Uint8Array)
+	.optional();
+
+const settingsSchema = z
+	.object({
+		SMTP_HOST: text().pipe(z.string().regex(/^[A-Za-z0-9.-]+$|^\[?[0-9A-Fa-f:.]+\]?$/, "must be a host name")),
+		SMTP_PORT: int(1, 65535).default(465),
+		SMTP_SECURITY: z.enum(["tls", "starttls", "none"]).optional(),
+		SMTP_USER: text().pipe(z.string().regex(/^[^#\s]+$/, "must be the api_user, without '#' or spaces")),
+		SMTP_PASS: text(),
+		SMTP_TIMEOUT_MS: int(100, 600_000).optional(),
+		EHLO_NAME: z.string().refine(isValidEhloName, "must be an FQDN or an address literal like [127.0.0.1]").optional(),
+		RATE_LIMIT_PER_MINUTE: int(1, 10_000_000).default(30_000),
+		MAX_MESSAGE_BYTES: int(1024, 100_000_000).default(16_000_000),
+		API_KEYS: z.preprocess(
+			(v) =>
+				String(v ?? "")
+					.split(",")
+					.map((k) => k.trim())
+					.filter(Boolean),
+			z.array(z.string()),
+		),
+		WEBHOOK_SECRET: webhookSecret,
+		PUBLIC_KEYS: jsonList,
+	})
+	.superRefine((s, ctx) => {
+		if (s.SMTP_PORT === 25 && !isLoopback(s.SMTP_HOST)) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["SMTP_PORT"],
+				message: "25 is refused by Workers: use 465 (tls) or 587 (starttls)",
+			});
+		}
+		if (s.SMTP_SECURITY === "none" && !isLoopback(s.SMTP_HOST)) {
+			ctx.addIssue({ code: "custom", path: ["SMTP_SECURITY"], message: "none is only allowed for a loopback host" });
+		}
+		if (!s.API_KEYS.length && !s.WEBHOOK_SECRET && !s.PUBLIC_KEYS.length) {
+			ctx.addIssue({ code: "custom", path: ["API_KEYS"], message: "required (or WEBHOOK_SECRET or PUBLIC_KEYS)" });
+		}
+	});
+
+/**
+ * The EHLO name when none is configured: the host the Worker was called on.
+ * In production that is its custom domain or `*.workers.dev` name — an FQDN
+ * that really belongs to the sender, which is what relays' HELO checks want.
+ * An IP host becomes an address literal; a bare name like `localhost` (local
+ * work only) becomes `localhost.localdomain`.
+ */
+export function defaultEhloName(requestHost: string): string {
+	const host = requestHost.toLowerCase();
+	if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) return `[${host}]`;
+	if (host.startsWith("[")) return `[IPv6:${host.slice(1, -1)}]`;
+	return isValidEhloName(host) ? host : "localhost.localdomain";
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: FieldError[] };
+
+/** Reads the settings of one request. `requestHost` names the Worker when EHLO_NAME is unset. */
+export function readConfig(env: Settings, requestHost: string): ConfigResult {
+	// An empty var counts as unset, so defaults apply to it.
+	const picked = Object.fromEntries(
+		settingNames.filter((name) => env[name] !== undefined && env[name] !== "").map((name) => [name, env[name]]),
+	);
+	const parsed = settingsSchema.safeParse(picked);
+	if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error.issues) };
+	const s = parsed.data;
+	return {
+		ok: true,
+		config: {
+			smtp: {
+				host: s.SMTP_HOST,
+				port: s.SMTP_PORT,
+				security: s.SMTP_SECURITY ?? (s.SMTP_PORT === 465 ? "tls" : "starttls"),
+				user: s.SMTP_USER,
+				pass: s.SMTP_PASS,
+				ehloName: s.EHLO_NAME ?? defaultEhloName(requestHost),
+				...(s.SMTP_TIMEOUT_MS === undefined ? {} : { timeoutMs: s.SMTP_TIMEOUT_MS }),
+			},
+			rateLimitPerMinute: s.RATE_LIMIT_PER_MINUTE,
+			maxMessageBytes: s.MAX_MESSAGE_BYTES,
+			apiKeys: s.API_KEYS,
+			...(s.WEBHOOK_SECRET ? { webhookSecret: s.WEBHOOK_SECRET } : {}),
+			publicKeys: s.PUBLIC_KEYS.map((k) => ({ ...k, to: k.to.map((a) => a.toLowerCase()) })),
+		},
+	};
+}

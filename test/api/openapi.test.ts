@@ -1,0 +1,54 @@
+/**
+ * GET /openapi.json: generated from the schemas that validate, it must be a
+ * valid OpenAPI 3.1 document (checked by a validator package) naming every
+ * route, with the request and answer schemas the API really uses.
+ */
+import { describe, expect, it } from "vitest";
+import { openApi31Validator } from "./openapi-validator";
+import { call, callEntry } from "./support";
+
+describe("GET /openapi.json", () => {
+	it("is a valid OpenAPI 3.1 document with every route", async () => {
+		const response = await callEntry("/openapi.json");
+		expect(response.status).toBe(200);
+		const doc = (await response.json()) as {
+			openapi: string;
+			paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>;
+			components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+		};
+		const validator = openApi31Validator();
+		const result = await validator.validate(structuredClone(doc));
+		expect(result.errors).toBeUndefined();
+		expect(result.valid).toBe(true);
+		expect(validator.version).toBe("3.1");
+		// The validator really checks: a broken copy is refused.
+		const broken = structuredClone(doc) as unknown as { paths: Record<string, unknown> };
+		broken.paths["/v1/send"] = { post: { responses: "none" } };
+		expect((await openApi31Validator().validate(broken)).valid).toBe(false);
+		expect(doc.openapi).toBe("3.1.0");
+
+		const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
+		expect(routes.sort()).toEqual(
+			["post /v1/send", "post /v1/batch", "get /v1/limits", "get /healthz", "get /openapi.json"].sort(),
+		);
+		expect(Object.keys(doc.components.schemas)).toEqual(
+			expect.arrayContaining([
+				"Message",
+				"Mailbox",
+				"Attachment",
+				"BatchRequest",
+				"Sent",
+				"BatchResult",
+				"Problem",
+				"Limits",
+			]),
+		);
+		expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["bearerAuth", "publicKey", "standardWebhooks"]);
+		expect(doc.paths["/v1/send"].post.responses).toHaveProperty("429");
+		expect(JSON.stringify(doc.paths["/v1/send"].post.requestBody)).toContain("#/components/schemas/Message");
+	});
+
+	it("needs no credentials", async () => {
+		expect((await call("/openapi.json")).status).toBe(200);
+	});
+});
