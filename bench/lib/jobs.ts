@@ -1,0 +1,65 @@
+/**
+ * What the orchestrator asks a client to do, as plain JSON: the same job goes
+ * to the bench worker (edgesend, worker-mailer inside workerd) and to the
+ * nodemailer driver in Node, so every client does exactly the same work.
+ */
+import { type BenchMessage, recipients, smallMessage, textMessage } from "./messages.ts";
+
+export type Client = "edgesend" | "worker-mailer" | "nodemailer";
+
+export interface SendJob {
+	/** The latency proxy's port, in front of the relay. */
+	port: number;
+	security: "starttls" | "tls";
+	/** "small": one short receipt; "batch": ~10 KB messages. */
+	kind: "small" | "batch";
+	/** Messages to deliver in this job. */
+	messages: number;
+	/** Recipients per message. */
+	recipients: number;
+	/** Connections to spread the messages over, each reused for all its messages. */
+	sessions: number;
+}
+
+export interface SendResult {
+	/** Wall time from the first connect to the last message's final 250 (QUIT not included). */
+	ms: number;
+	delivered: number;
+}
+
+export interface LimiterJob {
+	/** latency: `permits` calls of acquire(1), one after another, as consecutive sends would make them. */
+	mode: "single" | "batched" | "latency";
+	/** Permits to acquire in total (throughput modes) or calls to make one after another (latency). */
+	permits: number;
+	/** Permits per acquire call in batched mode. */
+	batch: number;
+	/** Calls in flight at once. */
+	concurrency: number;
+}
+
+export interface LimiterResult {
+	ms: number;
+	granted: number;
+}
+
+/** The messages of a job, in order. */
+export function jobMessages(job: SendJob): BenchMessage[] {
+	return Array.from({ length: job.messages }, (_, i) => {
+		const message = job.kind === "small" ? smallMessage(recipients(job.recipients)) : textMessage(10_000, i);
+		if (job.kind === "batch") message.to = recipients(job.recipients);
+		return message;
+	});
+}
+
+/** Deals `items` round-robin into `groups` lists (one per session). */
+export function deal<T>(items: T[], groups: number): T[][] {
+	const out: T[][] = Array.from({ length: Math.max(1, Math.min(groups, items.length)) }, () => []);
+	items.forEach((item, i) => {
+		out[i % out.length].push(item);
+	});
+	return out;
+}
+
+export const relayCredentials = { user: "api_user", pass: "api_key" } as const;
+export const ehloName = "bench.edgesend.test";

@@ -1,0 +1,146 @@
+/**
+ * `npm run bench`: edgesend side by side with worker-mailer and nodemailer, in
+ * one run. Builds the bench bundles, measures the proxy's real RTT, starts the
+ * bench worker in workerd, runs the four measurements, prints the tables and
+ * writes bench/RESULTS.md. Asserts nothing on time; exits non-zero only when a
+ * client could not be run at all for a measurement, and says which.
+ *
+ * Options (flag or environment):
+ *   --one-way-ms=N   BENCH_ONE_WAY_MS   delay per direction (default 10, so 20 ms RTT)
+ *   --runs=N         BENCH_RUNS         runs per round-trip and limiter figure (default 5)
+ *   --batch-runs=N   BENCH_BATCH_RUNS   runs per batch and composition figure (default 3)
+ *   --messages=N     BENCH_MESSAGES     messages per batch (default 200)
+ *   --only=a,b       BENCH_ONLY         some of: round-trips, batch, composition, limiter
+ *                                      (a partial run writes bench/.out/RESULTS.partial.md instead)
+ */
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { buildBundles, outDir } from "./lib/build.ts";
+import { measureRtt } from "./lib/calibrate.ts";
+import type { BenchContext, Check, SuiteResult, Table } from "./lib/context.ts";
+import { describeMachine } from "./lib/machine.ts";
+import { acceptWithNoDelay } from "./lib/no-delay.ts";
+import { checksTable, markdownReport, textTable } from "./lib/report.ts";
+import { startBenchWorker } from "./lib/workerd.ts";
+import { startNodemailerPeer } from "./peers/nodemailer-process.ts";
+import { batch } from "./suites/batch.ts";
+import { composition } from "./suites/composition.ts";
+import { limiter } from "./suites/limiter.ts";
+import { roundTrips } from "./suites/round-trips.ts";
+
+const { values: flags } = parseArgs({
+	options: {
+		"one-way-ms": { type: "string" },
+		runs: { type: "string" },
+		"batch-runs": { type: "string" },
+		messages: { type: "string" },
+		only: { type: "string" },
+	},
+});
+
+function setting(flag: keyof typeof flags, env: string, fallback: number): number {
+	const raw = flags[flag] ?? process.env[env];
+	const value = raw === undefined ? fallback : Number(raw);
+	if (!Number.isFinite(value) || value < 0) throw new Error(`--${flag} / ${env} must be a number, got ${raw}`);
+	return value;
+}
+
+const oneWayMs = setting("one-way-ms", "BENCH_ONE_WAY_MS", 10);
+const runs = Math.max(1, Math.round(setting("runs", "BENCH_RUNS", 5)));
+const batchRuns = Math.max(1, Math.round(setting("batch-runs", "BENCH_BATCH_RUNS", 3)));
+const batchMessages = Math.max(1, Math.round(setting("messages", "BENCH_MESSAGES", 200)));
+const suiteNames = ["round-trips", "batch", "composition", "limiter"] as const;
+const only = (flags.only ?? process.env.BENCH_ONLY)?.split(",").map((s) => s.trim());
+const selected = suiteNames.filter((name) => !only || only.includes(name));
+const partial = selected.length < suiteNames.length;
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const machine = describeMachine();
+const startedAt = new Date();
+const loadAtStart = machine.loadAverage();
+const problems: string[] = [];
+
+acceptWithNoDelay();
+log("bench: building the bench worker and the composition child (esbuild)…");
+const bundles = await buildBundles();
+if (bundles.edgesendMissing) {
+	problems.push(`edgesend's parts could not be used: ${bundles.edgesendMissing}`);
+	log(`bench: WARNING: edgesend ${bundles.edgesendMissing}`);
+}
+const rttMs = await measureRtt(oneWayMs);
+log(`bench: latency proxy ${oneWayMs} ms each way, measured RTT ${rttMs.toFixed(2)} ms`);
+const worker = await startBenchWorker(bundles.worker);
+const nodemailer = startNodemailerPeer();
+
+const ctx: BenchContext = {
+	worker,
+	nodemailer,
+	oneWayMs,
+	rttMs,
+	runs,
+	batchRuns,
+	bundles,
+	edgesendMissing: bundles.edgesendMissing,
+	log,
+};
+const suites: Record<(typeof suiteNames)[number], () => Promise<SuiteResult>> = {
+	"round-trips": () => roundTrips(ctx),
+	batch: () => batch(ctx, batchMessages),
+	composition: () => composition(ctx),
+	limiter: () => limiter(ctx),
+};
+
+const tables: Table[] = [];
+const headlines: string[] = [];
+const checks: Check[] = [];
+const unrunnable: string[] = [];
+try {
+	for (const name of selected) {
+		log(`bench: ${name}…`);
+		try {
+			const result = await suites[name]();
+			for (const table of result.tables) {
+				tables.push(table);
+				log(`\n${textTable(table)}\n`);
+			}
+			headlines.push(...result.headlines);
+			checks.push(...(result.checks ?? []));
+			for (const [client, reason] of Object.entries(result.failed)) {
+				unrunnable.push(`${client} could not be run for ${name}: ${reason}`);
+			}
+		} catch (error) {
+			unrunnable.push(`${name} did not complete: ${error instanceof Error ? error.stack : error}`);
+		}
+	}
+} finally {
+	nodemailer.stop();
+	await worker.dispose();
+}
+
+problems.push(...unrunnable);
+const report = markdownReport(
+	{
+		command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
+		startedAt,
+		finishedAt: new Date(),
+		machine,
+		loadAtStart,
+		loadAtEnd: machine.loadAverage(),
+		oneWayMs,
+		rttMs,
+		runs,
+		batchRuns,
+		batchMessages,
+		headlines,
+		checks,
+		problems,
+	},
+	tables,
+);
+const target = partial ? `${outDir}RESULTS.partial.md` : new URL("./RESULTS.md", import.meta.url);
+writeFileSync(target, report);
+log(headlines.map((h) => `- ${h}`).join("\n"));
+if (checks.length) log(`\n${textTable(checksTable(checks))}\n`);
+log(`bench: wrote ${partial ? "bench/.out/RESULTS.partial.md (partial run)" : "bench/RESULTS.md"}`);
+for (const p of unrunnable) log(`bench: FAILED: ${p}`);
+process.exit(unrunnable.length ? 1 : 0);
