@@ -14,7 +14,8 @@ export interface RelayRecord {
 	messages: RecordedMessage[];
 }
 
-async function control(path: string, init?: RequestInit): Promise<unknown> {
+/** A call to the control server (test/fixtures/control-server.ts). */
+export async function control(path: string, init?: RequestInit): Promise<unknown> {
 	const res = await fetch(`${env.CONTROL_URL}${path}`, init);
 	if (!res.ok) throw new Error(`control ${path}: ${res.status} ${await res.text()}`);
 	return res.json();
