@@ -27,5 +27,7 @@ export default defineConfig({
 		globalSetup: ["./test/global-setup.ts"],
 		include: ["test/**/*.test.ts", "src/**/*.test.ts"],
 		testTimeout: 30_000,
+		// One JSON log line per request is the API working as built; show it only for failing tests.
+		silent: "passed-only",
 	},
 });
