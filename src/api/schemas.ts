@@ -16,7 +16,7 @@ const base64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const mediaType = /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+(\s*;[^\r\n]*)?$/;
 const headerName = /^[!-9;-~]+$/;
 
-/** Set by the composer from the fields above; a custom header may not override them. */
+/** Set by the composer from the message's own fields (MessageSchema below); a custom header may not override them. */
 const reservedHeaders = new Set([
 	"from",
 	"to",
@@ -80,7 +80,11 @@ export const AttachmentSchema = z
 		content: z
 			.string()
 			.regex(base64, "must be base64 (A-Z a-z 0-9 + /, padded with =)")
-			.refine((s) => s.length % 4 !== 1, "must be base64 (its length is not possible)")
+			// Unpadded, the last group may be 2 or 3 characters; padded, every group is 4. atob throws on anything else.
+			.refine(
+				(s) => (s.endsWith("=") ? s.length % 4 === 0 : s.length % 4 !== 1),
+				"must be base64 (its length is not possible)",
+			)
 			.optional()
 			.openapi({ description: "The bytes, base64 encoded" }),
 		url: z

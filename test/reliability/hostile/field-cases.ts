@@ -114,6 +114,11 @@ const base64: HostileCase[] = inGroup("attachments: invalid base64", [
 		expect: reject("attachments[0].content"),
 	},
 	{ name: "padding in the middle", message: withPatch(attach("YQ==YQ==")), expect: reject("attachments[0].content") },
+	{
+		name: "padding on a length that is not a multiple of four",
+		message: withPatch(attach("YQ=")),
+		expect: reject("attachments[0].content"),
+	},
 	{ name: "three padding characters", message: withPatch(attach("YQ===")), expect: reject("attachments[0].content") },
 	{
 		name: "a line break inside base64",
