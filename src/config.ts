@@ -5,8 +5,9 @@
  */
 import { z } from "zod";
 import { normalizeEmail } from "./api/address";
+import { decodeBase64 } from "./api/bytes";
 import { type FieldError, fieldErrors } from "./api/field-path";
-import { isLoopback, isValidEhloName, type SmtpSecurity } from "./smtp";
+import { isLoopback, isValidEhloName, type SmtpConfig } from "./smtp";
 
 export interface PublicKey {
 	key: string;
@@ -17,13 +18,8 @@ export interface PublicKey {
 }
 
 export interface Config {
-	smtp: {
-		host: string;
-		port: number;
-		security: SmtpSecurity;
-		user: string;
-		pass: string;
-		ehloName: string;
+	/** The api_user itself: a label is added per message (api/send-path.ts). */
+	smtp: Pick<SmtpConfig, "host" | "port" | "security" | "user" | "pass" | "ehloName"> & {
 		/** Connect and reply timeout; the client's own defaults when unset. */
 		timeoutMs?: number;
 	};
@@ -86,21 +82,14 @@ const jsonList = z.preprocess((v, ctx) => {
 	}
 }, z.array(publicKey));
 
-const decodeBase64 = (b64: string): Uint8Array | undefined => {
-	try {
-		return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-	} catch {
-		return undefined;
-	}
-};
-
 const webhookSecret = z
 	.string()
-	.refine(
-		(s) => /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(s) && decodeBase64(s.slice(6)) !== undefined,
-		"must be whsec_ followed by base64",
-	)
-	.transform((s) => decodeBase64(s.slice(6)) as Uint8Array)
+	.transform((s, ctx) => {
+		const bytes = /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(s) ? decodeBase64(s.slice(6)) : undefined;
+		if (bytes) return bytes;
+		ctx.addIssue({ code: "custom", message: "must be whsec_ followed by base64" });
+		return z.NEVER;
+	})
 	.optional();
 
 const settingsSchema = z

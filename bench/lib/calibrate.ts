@@ -4,14 +4,14 @@
  * what the wire did rather than by what was asked for.
  */
 import net from "node:net";
+import { closeServer, listen } from "../../test/fixtures/loopback.ts";
 import { startProxy } from "./latency-proxy.ts";
 import { median } from "./stats.ts";
 
 /** Median of `pings` one-byte ping-pongs through a fresh proxy to an echo server. */
 export async function measureRtt(oneWayMs: number, pings = 20): Promise<number> {
 	const echo = net.createServer((socket) => socket.pipe(socket));
-	await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
-	const echoPort = (echo.address() as net.AddressInfo).port;
+	const echoPort = await listen(echo);
 	const proxy = await startProxy({ targetPort: echoPort, oneWayMs });
 	const socket = net.connect({ host: "127.0.0.1", port: proxy.port });
 	socket.setNoDelay(true);
@@ -30,6 +30,6 @@ export async function measureRtt(oneWayMs: number, pings = 20): Promise<number> 
 	} finally {
 		socket.destroy();
 		await proxy.close();
-		await new Promise<void>((resolve) => echo.close(() => resolve()));
+		await closeServer(echo);
 	}
 }

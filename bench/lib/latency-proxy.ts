@@ -9,6 +9,7 @@
  * would return, so "connect and greeting" costs 2 round trips as on a network.
  */
 import net from "node:net";
+import { listen, OpenSockets, portOf } from "../../test/fixtures/loopback.ts";
 
 export interface LatencyProxyOptions {
 	/** Where to forward to (on 127.0.0.1). */
@@ -63,7 +64,7 @@ class DelayLine {
 
 export class LatencyProxy {
 	private server: net.Server;
-	private sockets = new Set<net.Socket>();
+	private sockets = new OpenSockets();
 	private timers = new Set<NodeJS.Timeout>();
 	/** Connections accepted so far (each client connection counts once). */
 	connections = 0;
@@ -75,20 +76,17 @@ export class LatencyProxy {
 		this.server = net.createServer({ allowHalfOpen: true }, (client) => this.handle(client));
 	}
 
-	async listen(): Promise<number> {
-		await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-		return this.port;
+	listen(): Promise<number> {
+		return listen(this.server);
 	}
 
 	get port(): number {
-		const address = this.server.address();
-		return typeof address === "object" && address ? address.port : 0;
+		return portOf(this.server);
 	}
 
 	async close(): Promise<void> {
 		for (const timer of this.timers) clearTimeout(timer);
-		for (const socket of this.sockets) socket.destroy();
-		await new Promise<void>((resolve) => this.server.close(() => resolve()));
+		await this.sockets.close(this.server);
 	}
 
 	private later(fn: () => void, ms: number) {
@@ -102,8 +100,6 @@ export class LatencyProxy {
 	private track(socket: net.Socket) {
 		this.sockets.add(socket);
 		socket.setNoDelay(true);
-		socket.on("close", () => this.sockets.delete(socket));
-		socket.on("error", () => {});
 	}
 
 	private handle(client: net.Socket) {

@@ -1,20 +1,12 @@
 /**
  * One spelling for "where in the input": `to[1].email`, `attachments[0].content`,
- * `headers["X-Campaign"]`. Every `errors[].path` the API answers is written this
- * way (the same rule as mime's `formatPath`); the empty path is the whole body.
+ * `headers["X-Campaign"]`. Every `errors[].path` the API answers is written by
+ * mime's `formatPath`, so the composer's issues and warnings read the same;
+ * the empty path is the whole body.
  */
-export type PathSegment = PropertyKey;
+import { formatPath } from "../mime";
 
-export function fieldPath(segments: readonly PathSegment[]): string {
-	let out = "";
-	for (const segment of segments) {
-		const key = String(segment);
-		if (typeof segment === "number") out += `[${segment}]`;
-		else if (/^[A-Za-z_$][\w$]*$/.test(key)) out += out ? `.${key}` : key;
-		else out += `[${JSON.stringify(key)}]`;
-	}
-	return out;
-}
+export type PathSegment = PropertyKey;
 
 export interface FieldError {
 	path: string;
@@ -42,12 +34,12 @@ export function fieldErrors(issues: readonly IssueLike[], prefix: readonly PathS
 	return issues.flatMap((issue): FieldError[] => {
 		const path = [...prefix, ...issue.path];
 		if (issue.code === "unrecognized_keys" && issue.keys) {
-			return issue.keys.map((key) => ({ path: fieldPath([...path, key]), message: "is not a known field" }));
+			return issue.keys.map((key) => ({ path: formatPath([...path, key]), message: "is not a known field" }));
 		}
 		if (issue.code === "invalid_union" && issue.errors) {
 			const meant = issue.errors.filter((branch) => !onlyWrongType(branch));
 			if (meant.length === 1) return fieldErrors(meant[0], path);
 		}
-		return [{ path: fieldPath(path), message: issue.message }];
+		return [{ path: formatPath(path), message: issue.message }];
 	});
 }

@@ -6,12 +6,12 @@
  * again later" are not kept, so a retry with the same key really retries.
  */
 import type { Context } from "hono";
+import { MAX_BODY_CHARS } from "../limit";
+import { concatBytes, hex } from "./bytes";
 import { ApiProblem, type Problem, problemResponse, retryableCodes } from "./problem";
 import type { AppEnv } from "./types";
 
 const KEY = /^[\x20-\x7e]{1,255}$/;
-/** The longest body the IdempotencyStore keeps; a longer answer is simply not replayable. */
-const MAX_BODY_CHARS = 512 * 1024;
 
 function idempotencyKey(c: Context<AppEnv>): string | undefined {
 	const given = c.req.header("Idempotency-Key");
@@ -30,19 +30,14 @@ function idempotencyKey(c: Context<AppEnv>): string | undefined {
 async function fingerprint(c: Context<AppEnv>): Promise<string> {
 	const head = new TextEncoder().encode(`${c.req.method} ${c.req.path}\n`);
 	const body = new Uint8Array(await c.req.arrayBuffer());
-	const all = new Uint8Array(head.length + body.length);
-	all.set(head);
-	all.set(body, head.length);
-	const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
-	return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+	return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", concatBytes([head, body]))));
 }
 
-/** Whether an answer is final (kept and replayed) rather than "try again". */
-async function worthKeeping(response: Response): Promise<boolean> {
+/** Whether an answer (`body` is its text) is final, kept and replayed, rather than "try again". */
+function worthKeeping(response: Response, body: string): boolean {
 	if (response.status < 400) return true;
 	if (!response.headers.get("Content-Type")?.startsWith("application/problem+json")) return false;
-	const p = (await response.clone().json()) as Problem;
-	return !retryableCodes.has(p.code);
+	return !retryableCodes.has((JSON.parse(body) as Problem).code);
 }
 
 /** Runs `handle` at most once per key; problems it throws become answers (and may be kept). */
@@ -77,7 +72,8 @@ export async function idempotent(c: Context<AppEnv>, handle: () => Promise<Respo
 		throw error;
 	}
 	const body = await response.clone().text();
-	if ((await worthKeeping(response)) && body.length <= MAX_BODY_CHARS) {
+	// A body longer than the store keeps: that answer is simply not replayable.
+	if (worthKeeping(response, body) && body.length <= MAX_BODY_CHARS) {
 		const type = response.headers.get("Content-Type") ?? "application/json";
 		await store.complete(print, { status: response.status, headers: { "Content-Type": type }, body });
 	} else {

@@ -4,9 +4,10 @@
  * address sits, for checks that must name the field (public-key recipients,
  * SMTPUTF8).
  */
-import type { AttachmentInput, MessageInput } from "../mime";
+import { type AttachmentInput, formatPath, type MessageInput } from "../mime";
 import { type Mailbox, needsSmtpUtf8, normalizeEmail, splitMailbox } from "./address";
-import { fieldPath, type PathSegment } from "./field-path";
+import { decodeBase64 } from "./bytes";
+import type { PathSegment } from "./field-path";
 import type { MessageBody } from "./schemas";
 import { fetchAttachment } from "./url-attachment";
 
@@ -25,7 +26,7 @@ function locate(field: string, value: MailboxesField | undefined): Located[] {
 		const checked = normalizeEmail(raw.email);
 		const email = "email" in checked ? checked.email : raw.email;
 		return {
-			path: fieldPath(typeof v === "string" ? at : [...at, "email"]),
+			path: formatPath(typeof v === "string" ? at : [...at, "email"]),
 			mailbox: raw.name ? { email, name: raw.name } : { email },
 		};
 	};
@@ -53,13 +54,6 @@ export const utf8AddressPaths = (body: MessageBody): string[] =>
 		.filter((l) => needsSmtpUtf8(l.mailbox.email))
 		.map((l) => l.path);
 
-function decodeBase64(text: string): Uint8Array {
-	const binary = atob(text);
-	const bytes = new Uint8Array(binary.length);
-	for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-	return bytes;
-}
-
 /**
  * Decodes and fetches the attachments. Fetched bytes count against
  * `budgetBytes` (what is left of MAX_MESSAGE_BYTES): a failed or oversized
@@ -72,7 +66,8 @@ export async function resolveAttachments(body: MessageBody, budgetBytes: number)
 		let content: Uint8Array;
 		let type = a.type;
 		if (a.content !== undefined) {
-			content = decodeBase64(a.content);
+			// The schema lets through only base64 that decodes.
+			content = decodeBase64(a.content) as Uint8Array;
 		} else {
 			const fetched = await fetchAttachment(a.url as string, { index, filename: a.filename, maxBytes: budget });
 			content = fetched.bytes;

@@ -94,19 +94,17 @@ export class ApiProblem extends Error {
 }
 
 /** The HTTP answer for a problem (Retry-After from the document). */
-export function problemResponse(p: Problem, headers: HeadersInit = {}): Response {
-	const h = new Headers(headers);
-	h.set("Content-Type", "application/problem+json");
+export function problemResponse(p: Problem): Response {
+	const h = new Headers({ "Content-Type": "application/problem+json" });
 	if (p.retryAfter !== undefined) h.set("Retry-After", String(p.retryAfter));
 	if (p.status === 401) h.set("WWW-Authenticate", 'Bearer realm="edgesend"');
 	return new Response(JSON.stringify(p), { status: p.status, headers: h });
 }
 
 /** A 400 listing each bad field. */
-export const validationProblem = (errors: FieldError[], detail?: string): ApiProblem =>
+export const validationProblem = (errors: FieldError[]): ApiProblem =>
 	new ApiProblem(
 		"validation_failed",
-		detail ??
-			`${errors.length} invalid field${errors.length === 1 ? "" : "s"}: ${errors.map((e) => e.path || "(body)").join(", ")}`,
+		`${errors.length} invalid field${errors.length === 1 ? "" : "s"}: ${errors.map((e) => e.path || "(body)").join(", ")}`,
 		{ errors },
 	);

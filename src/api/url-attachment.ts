@@ -3,6 +3,7 @@
  * after redirects), under a timeout and a size cap, with its media type
  * from the response. Any failure is a 422 naming the attachment.
  */
+import { concatBytes } from "./bytes";
 import { ApiProblem } from "./problem";
 
 export const FETCH_TIMEOUT_MS = 10_000;
@@ -52,12 +53,7 @@ export async function fetchAttachment(
 		if (error instanceof ApiProblem) throw error;
 		throw fail("the download broke off");
 	}
-	const bytes = new Uint8Array(size);
-	let offset = 0;
-	for (const chunk of chunks) {
-		bytes.set(chunk, offset);
-		offset += chunk.length;
-	}
+	const bytes = concatBytes(chunks);
 	const type = response.headers.get("Content-Type")?.split(";")[0].trim();
 	return type ? { bytes, type } : { bytes };
 }

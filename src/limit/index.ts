@@ -6,7 +6,14 @@ import type { IdempotencyStore } from "./idempotency.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
 
 export type { Clock } from "./clock.ts";
-export { type BeginResult, IdempotencyStore, LEASE_MS, REPLAY_MS, type StoredResponse } from "./idempotency.ts";
+export {
+	type BeginResult,
+	IdempotencyStore,
+	LEASE_MS,
+	MAX_BODY_CHARS,
+	REPLAY_MS,
+	type StoredResponse,
+} from "./idempotency.ts";
 export { type Grant, MAX_COOL_MS, RateLimiter, reservationBlock, type Usage } from "./rate-limiter.ts";
 export { SlidingWindow, SPAN_SECONDS, WINDOW_MS } from "./window.ts";
 

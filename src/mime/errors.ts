@@ -17,11 +17,16 @@ export class MimeValidationError extends Error {
 	}
 }
 
-/** `to[1].name`, `headers["X-A: b"]`: readable, and never a raw line break. */
-export function formatPath(path: IssuePath): string {
+/**
+ * `to[1].name`, `headers["X-A: b"]`: readable, and never a raw line break.
+ * Any property keys, so that a schema validator's paths (which may hold
+ * symbols) are written the same way as the composer's own.
+ */
+export function formatPath(path: readonly PropertyKey[]): string {
 	let out = "";
-	for (const key of path) {
-		if (typeof key === "number") out += `[${key}]`;
+	for (const segment of path) {
+		const key = String(segment);
+		if (typeof segment === "number") out += `[${segment}]`;
 		else if (/^[A-Za-z_$][\w$]*$/.test(key)) out += out ? `.${key}` : key;
 		else out += `[${JSON.stringify(key)}]`;
 	}

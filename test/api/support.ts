@@ -58,6 +58,7 @@ export interface ProblemBody {
 	code: string;
 	errors?: { path: string; message: string }[];
 	smtp?: { stage: string; code?: number; enhancedCode?: string; reply?: string };
+	rejected?: { address: string; code: number }[];
 	retryAfter?: number;
 }
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RelayHandle, startRelay } from "../helpers/relay";
 import { expectCleanSession, expectDeliveredAsInput, expectRefused } from "./hostile/check";
 import { type HostileCase, hostileCases } from "./hostile/index";
-import { callApi, jsonHeaders, relaySettings, type SentBody } from "./support/api";
+import { auth, call, relaySettings, type SentBody } from "./support/api";
 
 let relay: RelayHandle;
 beforeAll(async () => {
@@ -23,10 +23,10 @@ function request(c: HostileCase): Promise<Response> {
 	const settings = relaySettings(relay.port, "none", c.overrides);
 	if (c.raw) {
 		const body = typeof c.raw.body === "string" ? c.raw.body : c.raw.body();
-		const headers = { ...jsonHeaders, ...(c.raw.contentType ? { "Content-Type": c.raw.contentType } : {}) };
-		return callApi(c.raw.path, { method: "POST", headers, body }, settings);
+		const headers = { ...auth, ...(c.raw.contentType ? { "Content-Type": c.raw.contentType } : {}) };
+		return call(c.raw.path, { method: "POST", headers, body }, settings);
 	}
-	return callApi("/v1/send", { method: "POST", headers: jsonHeaders, body: JSON.stringify(c.message) }, settings);
+	return call("/v1/send", { method: "POST", headers: auth, body: JSON.stringify(c.message) }, settings);
 }
 
 describe("hostile input, one request each", () => {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Bindings } from "../../src/api/types";
 import { createApp } from "../../src/app";
 import { type RelayHandle, startRelay } from "../helpers/relay";
-import { jsonHeaders, type Overrides, type ProblemBody, relaySettings, type SentBody } from "./support/api";
+import { auth, type Overrides, type ProblemBody, relaySettings, type SentBody } from "./support/api";
 
 const SENDS = 500;
 const BATCHES = 20;
@@ -40,7 +40,7 @@ async function call(path: string, body: unknown, overrides: Overrides): Promise<
 	const ctx = createExecutionContext();
 	const request = new Request(`https://edgesend.test${path}`, {
 		method: path === "/v1/limits" ? "GET" : "POST",
-		headers: jsonHeaders,
+		headers: auth,
 		...(path === "/v1/limits" ? {} : { body: JSON.stringify(body) }),
 	});
 	const response = await app.fetch(request, { ...(env as unknown as Bindings), ...overrides }, ctx);

@@ -12,7 +12,7 @@ import { type FaultRecord, type FaultScript, startFaultRelay } from "../helpers/
 import { type RelayRecord, startRelay } from "../helpers/relay";
 import { hostileCases } from "./hostile/index";
 import { b64 } from "./hostile/types";
-import { callApi, jsonHeaders, postJson, relaySettings } from "./support/api";
+import { auth, call, postJson, relaySettings } from "./support/api";
 import { faultCases } from "./support/fault-cases";
 import { textMessage } from "./support/message";
 import { captureConsole, errorTexts, leaksIn, needlesFor } from "./support/secrets";
@@ -123,11 +123,11 @@ describe("the relay password never shows", () => {
 					SMTP_PASS: PASSWORD,
 				});
 				const response = c.raw
-					? await callApi(
+					? await call(
 							c.raw.path,
 							{
 								method: "POST",
-								headers: jsonHeaders,
+								headers: auth,
 								body: typeof c.raw.body === "string" ? c.raw.body : c.raw.body(),
 							},
 							settings,

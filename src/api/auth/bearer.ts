@@ -3,14 +3,15 @@
  * is compared, in constant time over SHA-256 digests, so neither a key's
  * length nor its first differing byte shows in the answer time.
  */
+import { hex } from "../bytes";
+
 const encoder = new TextEncoder();
 
 const digest = async (text: string) => new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
 
 /** A name for the key that does not reveal it: the first 16 hex digits of its SHA-256. */
 export async function keyId(key: string): Promise<string> {
-	const bytes = await digest(key);
-	return Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
+	return hex((await digest(key)).subarray(0, 8));
 }
 
 /** The token of a Bearer header, or undefined when the header has another scheme. */

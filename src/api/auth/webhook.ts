@@ -5,6 +5,7 @@
  * The headers are checked before the body is read; the signature, over the
  * exact raw bytes, once the body limit has bounded them.
  */
+import { concatBytes, decodeBase64 } from "../bytes";
 import { ApiProblem } from "../problem";
 
 /** How far the timestamp may be from our clock, either way. */
@@ -35,21 +36,10 @@ export function webhookHeaders(headers: Headers, nowMs: number): WebhookHeaders 
 	return { webhookId, timestamp, signature };
 }
 
-const decodeBase64 = (text: string): Uint8Array | undefined => {
-	try {
-		return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-	} catch {
-		return undefined;
-	}
-};
-
 /** Whether any `v1,` signature in the header signs `id.timestamp.body` with `secret`. */
 export async function verifyWebhook(secret: Uint8Array, h: WebhookHeaders, body: Uint8Array): Promise<boolean> {
 	const key = await crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
-	const prefix = new TextEncoder().encode(`${h.webhookId}.${h.timestamp}.`);
-	const signed = new Uint8Array(prefix.length + body.length);
-	signed.set(prefix);
-	signed.set(body, prefix.length);
+	const signed = concatBytes([new TextEncoder().encode(`${h.webhookId}.${h.timestamp}.`), body]);
 	let valid = false;
 	for (const entry of h.signature.split(" ")) {
 		const [version, value] = entry.split(",", 2);

@@ -11,8 +11,7 @@ import { readJson } from "../body";
 import { fieldErrors } from "../field-path";
 import { idempotent } from "../idempotency";
 import { limitedProblem, userLimiter } from "../limiter";
-import type { Problem } from "../problem";
-import { validationProblem } from "../problem";
+import { type Problem, validationProblem } from "../problem";
 import { BatchEnvelopeSchema, BatchResultSchema, BatchSchema } from "../schemas";
 import { type Delivered, failure, prepareMessage, type Sent, settle } from "../send-path";
 import type { AppEnv } from "../types";
@@ -64,8 +63,8 @@ export const batch: Handler<AppEnv> = (c) =>
 			}
 			const delivered = await deliverBatch(config, admitted, (closing) => background(c, closing));
 			for (const [index, d] of delivered) results[index] = asResult(d);
-			await settle(limiter, grant.at, [...delivered.values()]);
 			const all = [...delivered.values()];
+			await settle(limiter, grant.at, all);
 			c.get("log").sent = all.filter((d) => d.ok).length;
 		}
 		c.get("log").failed = results.filter((r) => r.status !== 200).length;

@@ -1,0 +1,35 @@
+/**
+ * Byte helpers the API and its settings share: base64 in (attachments, the
+ * webhook secret and signatures), hex out (names that must not reveal what
+ * they name), and joining byte arrays.
+ */
+
+/** The bytes of standard base64 (padding optional), or undefined when `text` is not base64. */
+export function decodeBase64(text: string): Uint8Array | undefined {
+	let binary: string;
+	try {
+		binary = atob(text);
+	} catch {
+		return undefined;
+	}
+	// A plain loop: attachments run to megabytes.
+	const bytes = new Uint8Array(binary.length);
+	for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+	return bytes;
+}
+
+/** Lower-case hex, two digits a byte. */
+export const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+/** The parts one after another, in a new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+	let length = 0;
+	for (const part of parts) length += part.length;
+	const out = new Uint8Array(length);
+	let offset = 0;
+	for (const part of parts) {
+		out.set(part, offset);
+		offset += part.length;
+	}
+	return out;
+}
