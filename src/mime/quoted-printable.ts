@@ -1,8 +1,10 @@
 /**
  * Text bodies (RFC 2045 §6.7): 7bit when the text is already short plain
  * ASCII lines, quoted-printable otherwise. Every CR, LF or CRLF becomes CRLF.
- * Both encoders work from UTF-8 bytes into bytes with lookup tables: one pass
- * measures, one pass writes into an array of the exact size.
+ * Both encoders work from UTF-8 bytes into bytes with lookup tables; the
+ * quoted-printable one makes a single pass into a buffer sized for the worst
+ * case (kept between calls for ordinary bodies), then copies out the exact
+ * length.
  */
 
 const CR = 0x0d;
@@ -11,14 +13,41 @@ const SP = 0x20;
 const TAB = 0x09;
 const EQUALS = 0x3d;
 const DOT = 0x2e;
-const HEX = Uint8Array.from("0123456789ABCDEF", (c) => c.charCodeAt(0));
 
 /** Longest encoded line, the soft-break `=` included (rule 5). */
 const MAX_LINE = 76;
+/** Columns a line's content may fill: the soft-break `=` needs the last one. */
+const CONTENT = MAX_LINE - 1;
 
-/** Bytes a quoted-printable line may carry as they are (rule 2): `!` to `~` except `=`. */
-const LITERAL = new Uint8Array(256);
-for (let b = 33; b <= 126; b++) LITERAL[b] = b === EQUALS ? 0 : 1;
+/** What an input byte may become; one table look-up sorts the common cases first. */
+const KEEP = 0; // `!` to `~` except `=` and `.` (rule 2)
+const BLANK = 1; // space, tab: literal unless a hard line break follows (rule 3)
+const BREAK = 2; // CR, LF
+const POINT = 3; // `.`: literal except at the start of a line
+const ESCAPE = 4;
+const KIND = new Uint8Array(256).fill(ESCAPE);
+for (let b = 33; b <= 126; b++) KIND[b] = KEEP;
+KIND[EQUALS] = ESCAPE;
+KIND[SP] = BLANK;
+KIND[TAB] = BLANK;
+KIND[CR] = BREAK;
+KIND[LF] = BREAK;
+KIND[DOT] = POINT;
+
+/** The two hex digits of each byte's `=XX`, uppercase (rule 1). */
+const HEX = "0123456789ABCDEF";
+const HIGH = Uint8Array.from({ length: 256 }, (_, b) => HEX.charCodeAt(b >>> 4));
+const LOW = Uint8Array.from({ length: 256 }, (_, b) => HEX.charCodeAt(b & 15));
+
+const utf8Encoder = new TextEncoder();
+
+/**
+ * Largest worst-case buffer kept between calls (about 80 KB of text). A fresh
+ * buffer three times the body's size for every body made the garbage
+ * collector grow the heap; bodies larger than this get one of their own.
+ */
+const SCRATCH_LIMIT = 1 << 18;
+let scratch = new Uint8Array(0);
 
 export interface EncodedText {
 	encoding: "7bit" | "quoted-printable";
@@ -29,7 +58,7 @@ export interface EncodedText {
 
 /** Picks the encoding for a text or HTML body and encodes it. */
 export function encodeText(text: string): EncodedText {
-	const utf8 = new TextEncoder().encode(text);
+	const utf8 = utf8Encoder.encode(text);
 	if (isShortPlainAscii(utf8)) return { encoding: "7bit", bytes: withCrlf(utf8), endsWithLineBreak: true };
 	return { encoding: "quoted-printable", bytes: quotedPrintable(utf8), endsWithLineBreak: false };
 }
@@ -41,61 +70,59 @@ export function encodeText(text: string): EncodedText {
  * even in parsers that count that CRLF as part of the body.
  */
 export function quotedPrintable(bytes: Uint8Array): Uint8Array {
-	const out = new Uint8Array(encodeQp(bytes, undefined));
-	encodeQp(bytes, out);
-	return out;
-}
-
-/** Writes the encoding into `out` when given; returns its length either way. */
-function encodeQp(bytes: Uint8Array, out: Uint8Array | undefined): number {
 	const n = bytes.length;
+	// At most 3 bytes per input byte, and a soft break (3 bytes) only after at
+	// least 73 columns of content: sizing for that spares a measuring pass.
+	const worst = 3 * n + 3 * Math.floor((3 * n) / (CONTENT - 2)) + 1;
+	if (worst > scratch.length && worst <= SCRATCH_LIMIT) {
+		scratch = new Uint8Array(Math.min(SCRATCH_LIMIT, Math.max(worst, 2 * scratch.length, 4096)));
+	}
+	// Safe to share: nothing can run between here and the copy below.
+	const out = worst <= scratch.length ? scratch : new Uint8Array(worst);
 	let o = 0;
 	let column = 0;
 	for (let i = 0; i < n; i++) {
 		const b = bytes[i];
-		if (b === CR || b === LF) {
-			if (b === CR && bytes[i + 1] === LF) i++;
-			if (out) {
-				out[o] = CR;
-				out[o + 1] = LF;
+		const kind = KIND[b];
+		// At the very end the closing soft break follows a space or tab, so it may stay.
+		if (kind === KEEP || (kind === BLANK && (i + 1 === n || KIND[bytes[i + 1]] !== BREAK))) {
+			if (column === CONTENT) {
+				out[o++] = EQUALS;
+				out[o++] = CR;
+				out[o++] = LF;
+				column = 0;
 			}
-			o += 2;
+			out[o++] = b;
+			column++;
+		} else if (kind === BREAK) {
+			if (b === CR && i + 1 < n && bytes[i + 1] === LF) i++;
+			out[o++] = CR;
+			out[o++] = LF;
 			column = 0;
-			continue;
-		}
-		// Space and tab stay literal unless a hard line break follows (rule 3);
-		// at the very end the closing soft break follows them.
-		const next = bytes[i + 1];
-		let literal = LITERAL[b] === 1 || ((b === SP || b === TAB) && next !== CR && next !== LF);
-		let width = literal ? 1 : 3;
-		if (column + width > MAX_LINE - 1) {
-			if (out) {
-				out[o] = EQUALS;
-				out[o + 1] = CR;
-				out[o + 2] = LF;
+		} else if (kind === POINT && column !== 0 && column !== CONTENT) {
+			// In the last column a dot would need a soft break first and so start a line.
+			out[o++] = b;
+			column++;
+		} else {
+			// Escapes never straddle a soft break. A line starting with "." goes as
+			// "=2E" (also after a soft break): no line of the message can then look
+			// like SMTP's end of data, whatever carries it.
+			if (column > CONTENT - 3) {
+				out[o++] = EQUALS;
+				out[o++] = CR;
+				out[o++] = LF;
+				column = 0;
 			}
-			o += 3;
-			column = 0;
+			out[o++] = EQUALS;
+			out[o++] = HIGH[b];
+			out[o++] = LOW[b];
+			column += 3;
 		}
-		// A line starting with "." goes as "=2E": no line of the message can then
-		// look like SMTP's end of data, whatever carries it.
-		if (b === DOT && column === 0) {
-			literal = false;
-			width = 3;
-		}
-		if (out) {
-			if (literal) out[o] = b;
-			else {
-				out[o] = EQUALS;
-				out[o + 1] = HEX[b >>> 4];
-				out[o + 2] = HEX[b & 15];
-			}
-		}
-		o += width;
-		column += width;
 	}
-	if (out) out[o] = EQUALS;
-	return o + 1;
+	out[o++] = EQUALS;
+	// A copy of the exact length: the buffer may be the shared one, and the body
+	// is kept until the message is sent.
+	return out.slice(0, o);
 }
 
 /**

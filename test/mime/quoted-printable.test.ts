@@ -54,6 +54,8 @@ describe("quoted-printable (RFC 2045 §6.7)", () => {
 		expect(qp("trailing \nand tab\t\r\nend")).toBe("trailing=20\r\nand tab=09\r\nend=");
 		// At the very end the closing soft break follows them, so they may stay.
 		expect(qp("end ")).toBe("end =");
+		// Only the blank right before the break is at the end of the line.
+		expect(qp("a \t\r\nb")).toBe("a =09\r\nb=");
 	});
 
 	it("rule 4: CRLF, bare LF and bare CR all become CRLF line breaks", () => {
@@ -66,6 +68,27 @@ describe("quoted-printable (RFC 2045 §6.7)", () => {
 		expectWellFormed(encoded);
 		expect(encoded.split("\r\n").length).toBeGreaterThan(8);
 		expect(decode(encoded)).toBe(long.replace(/\n/g, "\r\n"));
+	});
+
+	it("rule 5: an escape goes on the line only if all three characters fit before the soft break", () => {
+		expect(qp(`${"x".repeat(72)}=`)).toBe(`${"x".repeat(72)}=3D=`);
+		expect(qp(`${"x".repeat(73)}=`)).toBe(`${"x".repeat(73)}=\r\n=3D=`);
+	});
+
+	it("input that is all escapes, the longest output per input byte, comes out whole", () => {
+		// 25 escapes fill a line: any byte the encoder failed to make room for would be missing here.
+		const encoded = qp("=".repeat(1000));
+		expect(encoded).toBe(`${Array.from({ length: 40 }, () => "=3D".repeat(25)).join("=\r\n")}=`);
+		// Bodies of a few KB and of a few hundred KB take different buffers.
+		for (const size of [5000, 150_000]) expect(decode(qp("\u00ff".repeat(size)))).toBe("\u00ff".repeat(size));
+	});
+
+	it("each result is its own: encoding another body leaves an earlier result as it was", () => {
+		const first = quotedPrintable(new TextEncoder().encode("first body é"));
+		const copy = first.slice();
+		quotedPrintable(new TextEncoder().encode("second, longer body ü ".repeat(50)));
+		expect(first).toEqual(copy);
+		expect(decode(new TextDecoder().decode(first))).toBe("first body é");
 	});
 
 	it("RFC 2045's example sentence fits one line and round-trips; the RFC's own soft-broken form decodes the same", () => {
@@ -85,6 +108,8 @@ describe("quoted-printable (RFC 2045 §6.7)", () => {
 		const encoded = qp(`${"x".repeat(75)}.${"y".repeat(10)}`);
 		expect(encoded).toBe(`${"x".repeat(75)}=\r\n=2E${"y".repeat(10)}=`);
 		expectWellFormed(encoded);
+		// In the line's last free column the dot still fits, so the next line starts after it.
+		expect(qp(`${"x".repeat(74)}.y`)).toBe(`${"x".repeat(74)}.=\r\ny=`);
 	});
 
 	it("mixed scripts and emoji round-trip through a strict decoder", () => {
