@@ -61,6 +61,17 @@ export function composeMessage(input: MessageInput, options: ComposeOptions = {}
 		});
 	}
 
+	// A cid: URL can only mean a part of this message: one that names no part is a broken image.
+	const contentIds = new Set(attachments.map((a) => a.contentId));
+	for (const id of referenced) {
+		if (contentIds.has(id)) continue;
+		warnings.push({
+			code: "cid_unresolved",
+			path: "html",
+			message: `the HTML refers to cid:${id}, but no inline part has that contentId`,
+		});
+	}
+
 	const root = buildStructure({ text: message.text, html, attachments });
 	const headers = messageHeaders(message, messageId, options.now ?? new Date());
 	const { segments, size } = render(headers, root, () => `=_${hex(random(12))}`);

@@ -97,6 +97,17 @@ describe("structure", () => {
 		]);
 	});
 
+	it("html naming a cid: no part has is sent as written, with a warning", async () => {
+		const { message } = await expectRoundTrip({
+			...base,
+			html: '<p><img src="cid:logo"><img src="cid:missing%40here"></p>',
+			attachments: [logo],
+		});
+		expect(message.warnings).toEqual([
+			{ code: "cid_unresolved", path: "html", message: expect.stringContaining("cid:missing@here") },
+		]);
+	});
+
 	it("inline parts without html travel in multipart/mixed, flagged", async () => {
 		const { raw, message } = await expectRoundTrip({ ...base, text: "See the logo.", attachments: [logo] });
 		expect(contentTypes(raw)).toEqual(["multipart/mixed", "text/plain", "image/png"]);

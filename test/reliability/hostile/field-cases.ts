@@ -178,12 +178,15 @@ const contentIds: HostileCase[] = inGroup("content ids: duplicate, missing, malf
 	{
 		name: "an inline part without a content id",
 		message: inlineMessage(inline(undefined)),
-		expect: deliver([{ code: "inline_unreferenced", path: "attachments[0]" }]),
+		expect: deliver([
+			{ code: "inline_unreferenced", path: "attachments[0]" },
+			{ code: "cid_unresolved", path: "html" },
+		]),
 	},
 	{
 		name: "HTML naming a content id no part has",
 		message: inlineMessage(inline("logo", '<img src="cid:elsewhere"><img src="cid:logo">')),
-		expect: deliver(),
+		expect: deliver([{ code: "cid_unresolved", path: "html" }]),
 	},
 	{ name: "an inline part the HTML shows", message: inlineMessage(inline("logo")), expect: deliver() },
 ]);
