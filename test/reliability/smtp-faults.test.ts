@@ -12,7 +12,7 @@ import { sharedRelays } from "../helpers/relay";
 import { type FaultCase, faultCases } from "./support/fault-cases";
 import { textMessage } from "./support/message";
 import { trackingConnector } from "./support/tracking-connector";
-import { watch } from "./support/watch";
+import { expectNothingLeftRunning, watch } from "./support/watch";
 
 /** Reply and connect timeout where a hang ends the case: small, yet ample for a busy 2-core machine. */
 const HANG_TIMEOUT_MS = 1000;
@@ -82,10 +82,7 @@ async function runCase(c: FaultCase) {
 			const never = c.never;
 			expect(record.commands.filter((command) => never.test(command))).toEqual([]);
 		}
-		// Every session races its reads against timers: seeing none would mean the watch is blind.
-		expect(outcome.timersStarted).toBeGreaterThan(0);
-		expect(outcome.pendingTimers, "timers left running").toBe(0);
-		expect(outcome.unhandled, "unhandled rejections").toEqual([]);
+		expectNothingLeftRunning(outcome);
 		return outcome;
 	} finally {
 		await relay.stop();
@@ -112,8 +109,7 @@ describe("SMTP client under relay faults", () => {
 		const port = await deadPort();
 		const outcome = await watch(() => sendMail(config(port, "none"), textMessage(marker("refused"))));
 		expect(failureOf(outcome.error)).toEqual({ stage: "connect", kind: "unavailable" });
-		expect(outcome.pendingTimers, "timers left running").toBe(0);
-		expect(outcome.unhandled).toEqual([]);
+		expectNothingLeftRunning(outcome);
 		await expectHealthyDelivery();
 	});
 
@@ -127,7 +123,7 @@ describe("SMTP client under relay faults", () => {
 				),
 			);
 			expect(failureOf(outcome.error)).toEqual({ stage: "mail", kind: "timeout" });
-			expect(outcome.pendingTimers, "timers left running").toBe(0);
+			expectNothingLeftRunning(outcome);
 			expect((await relay.closedRecord()).closed).toBe(true);
 		} finally {
 			await relay.stop();

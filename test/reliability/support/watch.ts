@@ -7,6 +7,7 @@
  * Calls under watch must not overlap (the suites using this run their cases
  * one after another).
  */
+import { expect } from "vitest";
 
 export interface Watched<T> {
 	value?: T;
@@ -79,4 +80,12 @@ export async function watch<T>(call: () => Promise<T>): Promise<Watched<T>> {
 	await new Promise((resolve) => original.setTimeout(resolve, 50));
 	globalThis.removeEventListener("unhandledrejection", onUnhandled);
 	return result;
+}
+
+/** The promise every fault case keeps: the call started timers, none is left running, no rejection went unhandled. */
+export function expectNothingLeftRunning(outcome: Watched<unknown>): void {
+	// Every session races its reads against timers: seeing none would mean the watch is blind.
+	expect(outcome.timersStarted).toBeGreaterThan(0);
+	expect(outcome.pendingTimers, "timers left running").toBe(0);
+	expect(outcome.unhandled, "unhandled rejections").toEqual([]);
 }
