@@ -1,14 +1,17 @@
 /**
- * The Hono app. Middleware, in order: request id → log line → settings →
- * CORS (public keys) → auth → body limit → webhook signature → routes.
+ * The Hono app. Middleware, in order: request id → log line → (what public
+ * callers are told) → settings → CORS (public keys) → auth → public-key limits
+ * → body limit → webhook signature → routes.
  * /healthz and /openapi.json need neither settings nor credentials.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { authenticate, verifyWebhookBody } from "./api/auth/authenticate";
+import { admitPublicCaller } from "./api/auth/public-admission";
 import { limitBody } from "./api/middleware/body-limit";
 import { loadConfig } from "./api/middleware/config";
 import { publicKeyCors } from "./api/middleware/cors";
+import { tellPublicCallersLess } from "./api/middleware/public-problems";
 import { requestId } from "./api/middleware/request-id";
 import { requestLog } from "./api/middleware/request-log";
 import { ApiProblem, type ProblemCode, problem, problemResponse } from "./api/problem";
@@ -36,7 +39,16 @@ export function createApp(): OpenAPIHono<AppEnv> {
 	const app = new OpenAPIHono<AppEnv>();
 
 	app.use(requestId(), requestLog());
-	app.use("/v1/*", loadConfig(), publicKeyCors(), authenticate(), limitBody(), verifyWebhookBody());
+	app.use(
+		"/v1/*",
+		tellPublicCallersLess(),
+		loadConfig(),
+		publicKeyCors(),
+		authenticate(),
+		admitPublicCaller(),
+		limitBody(),
+		verifyWebhookBody(),
+	);
 
 	mount(app, healthRoute, health);
 	mount(app, sendRoute, send);

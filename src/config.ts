@@ -4,7 +4,7 @@
  * value, so a secret cannot leak through an error.
  */
 import { z } from "zod";
-import { normalizeEmail } from "./api/address";
+import { normalizeEmail, splitMailbox } from "./api/address";
 import { decodeBase64 } from "./api/bytes";
 import { type FieldError, fieldErrors } from "./api/field-path";
 import { isLoopback, isValidEhloName, type SmtpConfig } from "./smtp";
@@ -14,7 +14,14 @@ export interface PublicKey {
 	origins: string[];
 	/** Allowed recipients, lowercased. */
 	to: string[];
+	/** Allowed senders as configured (a mailbox: `addr` or `Name <addr>`); the first is the default. */
+	from: string[];
+	/** The label every send with this key uses; none: the api_user's own. */
+	labelId?: string;
+	/** Sends admitted per client IP (an IPv6 client counts per /64) per 60 s. */
 	perIpPerMinute: number;
+	/** Sends admitted for the key as a whole per 60 s, whatever the IP. */
+	perMinute: number;
 }
 
 export interface Config {
@@ -69,7 +76,17 @@ const publicKey = z.object({
 	to: z
 		.array(z.string().refine((a) => "email" in normalizeEmail(a), "must be an email address"))
 		.min(1, "must list at least one recipient"),
+	from: z
+		.array(z.string().refine((a) => "email" in normalizeEmail(splitMailbox(a).email), "must be an email address"))
+		.min(1, "must list at least one sender (the first is the default)"),
+	labelId: z
+		.union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d{1,16}$/)], {
+			error: "must be a label id (digits)",
+		})
+		.transform(String)
+		.optional(),
 	perIpPerMinute: z.number().int().min(1).max(100_000).default(10),
+	perMinute: z.number().int().min(1).max(1_000_000).default(60),
 });
 
 const jsonList = z.preprocess((v, ctx) => {

@@ -1,9 +1,10 @@
 /**
  * The API's handle on the RateLimiter objects: one per api_user (the relay
- * counts per api_user, labels included), one per public key and client IP.
+ * counts per api_user, labels included), one per public key and client, one
+ * per public key.
  */
 import type { Config, PublicKey } from "../config";
-import { ipLimiterName } from "./auth/public-key";
+import { ipLimiterName, keyLimiterName } from "./auth/public-key";
 import { problem } from "./problem";
 import type { Bindings } from "./types";
 
@@ -40,6 +41,9 @@ export const userLimiter = (env: Bindings, config: Config) => limiter(env, confi
 /** One client IP's limiter for one public key. */
 export const ipLimiter = (env: Bindings, key: PublicKey, clientIp: string) =>
 	limiter(env, ipLimiterName(key, clientIp), key.perIpPerMinute);
+
+/** All clients' sends with one public key. */
+export const keyLimiter = (env: Bindings, key: PublicKey) => limiter(env, keyLimiterName(key), key.perMinute);
 
 /** The 429 for a grant of nothing. */
 export const limitedProblem = (retryAfterMs: number, who: string) =>

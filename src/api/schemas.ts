@@ -33,6 +33,15 @@ const reservedHeaders = new Set([
 	"content-disposition",
 ]);
 
+/**
+ * Read by the relay itself, never delivered: EngageLab (like SendCloud) takes
+ * `X-SMTPAPI` as base64 JSON whose `to` replaces the recipients, past every
+ * recipient check and permit count of ours.
+ */
+const relayControlHeaders = new Map([
+	["x-smtpapi", "is read by the relay as delivery instructions (it can replace the recipients): refused"],
+]);
+
 /** Checks across fields run even when a field is bad, so one answer lists every problem. */
 const whenObject = { when: (p: { value: unknown }) => typeof p.value === "object" && p.value !== null };
 
@@ -112,7 +121,10 @@ const HeadersSchema = z
 	.record(text().regex(headerName, "must be a header field name"), text().max(998))
 	.superRefine((headers, ctx) => {
 		for (const [name, value] of Object.entries(headers)) {
-			if (reservedHeaders.has(name.toLowerCase())) {
+			const relayControl = relayControlHeaders.get(name.toLowerCase());
+			if (relayControl) {
+				ctx.addIssue({ code: "custom", path: [name], message: relayControl });
+			} else if (reservedHeaders.has(name.toLowerCase())) {
 				ctx.addIssue({ code: "custom", path: [name], message: "is set from the message fields" });
 			} else if (typeof value === "string" && !noLineBreak.test(value)) {
 				ctx.addIssue({ code: "custom", path: [name], message: "must be on one line" });

@@ -7,10 +7,10 @@
 import type { Config } from "../config";
 import { type ComposedMessage, composeMessage, MimeValidationError } from "../mime";
 import { type SmtpConfig, SmtpConfigError, SmtpError, type SmtpSession } from "../smtp";
-import { checkRecipients } from "./auth/public-key";
+import { checkPublicMessage, withPublicDefaults } from "./auth/public-key";
 import { fieldErrors } from "./field-path";
 import type { Limiter } from "./limiter";
-import { recipientsOf, resolveAttachments, toMessageInput, utf8AddressPaths } from "./message-input";
+import { resolveAttachments, toMessageInput, utf8AddressPaths } from "./message-input";
 import { ApiProblem, type Problem, validationProblem } from "./problem";
 import { type MessageBody, MessageSchema } from "./schemas";
 import { COOL_MS, configProblem, smtpOutcome } from "./smtp-problem";
@@ -34,10 +34,15 @@ export interface Sent {
 
 /** Validates and composes one message; throws ApiProblem (400, 403, 413, 422). */
 export async function prepareMessage(input: unknown, config: Config, caller: Caller): Promise<Prepared> {
-	const parsed = MessageSchema.safeParse(input);
+	const parsed = MessageSchema.safeParse(caller.kind === "public" ? withPublicDefaults(caller.key, input) : input);
 	if (!parsed.success) throw validationProblem(fieldErrors(parsed.error.issues));
 	const body = parsed.data;
-	if (caller.kind === "public") checkRecipients(caller.key, recipientsOf(body));
+	if (caller.kind === "public") {
+		checkPublicMessage(caller.key, body);
+		// The key's label, never the request's (checkPublicMessage refused any other).
+		if (caller.key.labelId === undefined) delete body.labelId;
+		else body.labelId = caller.key.labelId;
+	}
 	const attachments = await resolveAttachments(body, config.maxMessageBytes);
 	let composed: ComposedMessage;
 	try {

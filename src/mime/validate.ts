@@ -46,6 +46,8 @@ const OWNED = new Map([
 	["subject", "use the subject field"],
 	["date", "the composer writes the Date header"],
 	["message-id", "the composer writes the Message-ID header"],
+	// Read by the relay (EngageLab, SendCloud) as delivery instructions: its `to` replaces the recipients.
+	["x-smtpapi", "the relay reads it as delivery instructions (it can replace the recipients)"],
 	["mime-version", "the composer writes the MIME-Version header"],
 ]);
 

@@ -79,7 +79,9 @@ describe("Standard Webhooks", () => {
 describe("public keys", () => {
 	const KEY = "pk_contact_form_1";
 	const ORIGIN = "https://shop.example";
-	const PUBLIC_KEYS = JSON.stringify([{ key: KEY, origins: [ORIGIN], to: ["sales@example.com"], perIpPerMinute: 1 }]);
+	const PUBLIC_KEYS = JSON.stringify([
+		{ key: KEY, origins: [ORIGIN], to: ["sales@example.com"], from: ["support@example.com"], perIpPerMinute: 1 },
+	]);
 	const browser = (origin: string, ip: string, body: unknown, path = `/v1/send?key=${KEY}`) =>
 		({
 			path,

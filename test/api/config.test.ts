@@ -59,11 +59,35 @@ describe("readConfig", () => {
 		const c = config({
 			...minimal,
 			WEBHOOK_SECRET: `whsec_${btoa("0123456789abcdef")}`,
-			PUBLIC_KEYS: JSON.stringify([{ key: "pk_contact", origins: ["https://a.example"], to: ["Sales@Example.com"] }]),
+			PUBLIC_KEYS: JSON.stringify([
+				{
+					key: "pk_contact",
+					origins: ["https://a.example"],
+					to: ["Sales@Example.com"],
+					from: ["Shop <shop@a.example>"],
+				},
+				{ key: "pk_labelled", origins: ["https://a.example"], to: ["x@a.example"], from: ["x@a.example"], labelId: 7 },
+			]),
 		});
 		expect(new TextDecoder().decode(c.webhookSecret)).toBe("0123456789abcdef");
 		expect(c.publicKeys).toEqual([
-			{ key: "pk_contact", origins: ["https://a.example"], to: ["sales@example.com"], perIpPerMinute: 10 },
+			{
+				key: "pk_contact",
+				origins: ["https://a.example"],
+				to: ["sales@example.com"],
+				from: ["Shop <shop@a.example>"],
+				perIpPerMinute: 10,
+				perMinute: 60,
+			},
+			{
+				key: "pk_labelled",
+				origins: ["https://a.example"],
+				to: ["x@a.example"],
+				from: ["x@a.example"],
+				labelId: "7",
+				perIpPerMinute: 10,
+				perMinute: 60,
+			},
 		]);
 	});
 
@@ -83,7 +107,17 @@ describe("readConfig", () => {
 		expect(paths({ ...minimal, PUBLIC_KEYS: "[{" })).toEqual(["PUBLIC_KEYS"]);
 		expect(
 			paths({ ...minimal, PUBLIC_KEYS: JSON.stringify([{ key: "pk_contact", origins: ["a.example/x"], to: ["x"] }]) }),
-		).toEqual(["PUBLIC_KEYS[0].origins[0]", "PUBLIC_KEYS[0].to[0]"]);
+		).toEqual(["PUBLIC_KEYS[0].origins[0]", "PUBLIC_KEYS[0].to[0]", "PUBLIC_KEYS[0].from"]);
+		const pk = (extra: Record<string, unknown>) =>
+			JSON.stringify([{ key: "pk_contact", origins: ["https://a.example"], to: ["x@a.example"], ...extra }]);
+		expect(paths({ ...minimal, PUBLIC_KEYS: pk({ from: [] }) })).toEqual(["PUBLIC_KEYS[0].from"]);
+		expect(paths({ ...minimal, PUBLIC_KEYS: pk({ from: ["nope"] }) })).toEqual(["PUBLIC_KEYS[0].from[0]"]);
+		expect(paths({ ...minimal, PUBLIC_KEYS: pk({ from: ["x@a.example"], labelId: "x7" }) })).toEqual([
+			"PUBLIC_KEYS[0].labelId",
+		]);
+		expect(paths({ ...minimal, PUBLIC_KEYS: pk({ from: ["x@a.example"], perMinute: 0 }) })).toEqual([
+			"PUBLIC_KEYS[0].perMinute",
+		]);
 		expect(config({ ...minimal, SMTP_HOST: "localhost", SMTP_SECURITY: "none" }).smtp.security).toBe("none");
 	});
 

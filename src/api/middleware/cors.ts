@@ -10,7 +10,8 @@ import { findPublicKey, originAllowed } from "../auth/public-key";
 import { ApiProblem } from "../problem";
 import type { AppEnv } from "../types";
 
-const ALLOW_HEADERS = "Content-Type, Idempotency-Key, X-Request-Id";
+// No Idempotency-Key: a public key may not use one (auth/public-admission.ts).
+const ALLOW_HEADERS = "Content-Type, X-Request-Id";
 const EXPOSE_HEADERS = "X-Request-Id, Retry-After, Idempotent-Replayed";
 
 export const publicKeyCors = (): MiddlewareHandler<AppEnv> =>

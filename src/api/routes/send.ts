@@ -5,7 +5,7 @@ import { SmtpSession } from "../../smtp";
 import { background } from "../background";
 import { readJson } from "../body";
 import { idempotent } from "../idempotency";
-import { ipLimiter, limitedProblem, userLimiter } from "../limiter";
+import { limitedProblem, userLimiter } from "../limiter";
 import { ApiProblem, problemResponse } from "../problem";
 import { MessageSchema, SentSchema } from "../schemas";
 import { type Delivered, deliver, failure, prepareMessage, settle, smtpConfigFor } from "../send-path";
@@ -32,10 +32,6 @@ export const send: Handler<AppEnv> = (c) =>
 		const config = c.get("config");
 		const caller = c.get("caller");
 		const prepared = await prepareMessage(await readJson(c), config, caller);
-		if (caller.kind === "public") {
-			const perIp = await ipLimiter(c.env, caller.key, caller.clientIp).acquire(1);
-			if (!perIp.granted) throw ApiProblem.of(limitedProblem(perIp.retryAfterMs, "this client IP"));
-		}
 		const limiter = userLimiter(c.env, config);
 		const grant = await limiter.acquire(1);
 		if (!grant.granted) throw ApiProblem.of(limitedProblem(grant.retryAfterMs, "the api_user"));
