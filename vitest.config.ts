@@ -17,7 +17,7 @@ export default defineConfig({
 					SMTP_USER: "api_user",
 					SMTP_PASS: "api_key",
 					EHLO_NAME: "edgesend.test",
-					API_KEYS: "test-key-1,test-key-2",
+					API_KEYS: "edgesend-test-key-1,edgesend-test-key-2",
 					CONTROL_URL: `http://127.0.0.1:${inject("controlPort")}`,
 				},
 			},

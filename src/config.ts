@@ -56,6 +56,24 @@ const settingNames = [
 	"PUBLIC_KEYS",
 ] as const;
 
+/** Shorter keys can be guessed or brute-forced; 16 characters of a random key is ~96 bits. */
+export const MIN_API_KEY_CHARS = 16;
+/** The Standard Webhooks minimum for a signing secret. */
+export const MIN_WEBHOOK_SECRET_BYTES = 24;
+
+const splitApiKeys = (v: unknown): string[] =>
+	String(v ?? "")
+		.split(",")
+		.map((k) => k.trim())
+		.filter(Boolean);
+
+/**
+ * The API keys of `env` that are long enough, whatever else is wrong: lets a
+ * caller prove it is the operator's even when the settings are invalid.
+ */
+export const usableApiKeys = (env: Settings): string[] =>
+	splitApiKeys(env.API_KEYS).filter((k) => k.length >= MIN_API_KEY_CHARS);
+
 const text = () => z.string({ error: "required" }).trim().min(1, "required");
 const int = (min: number, max: number) =>
 	z.coerce
@@ -103,8 +121,10 @@ const webhookSecret = z
 	.string()
 	.transform((s, ctx) => {
 		const bytes = /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(s) ? decodeBase64(s.slice(6)) : undefined;
-		if (bytes) return bytes;
-		ctx.addIssue({ code: "custom", message: "must be whsec_ followed by base64" });
+		if (!bytes) ctx.addIssue({ code: "custom", message: "must be whsec_ followed by base64" });
+		else if (bytes.length < MIN_WEBHOOK_SECRET_BYTES) {
+			ctx.addIssue({ code: "custom", message: `must decode to at least ${MIN_WEBHOOK_SECRET_BYTES} bytes` });
+		} else return bytes;
 		return z.NEVER;
 	})
 	.optional();
@@ -121,12 +141,16 @@ const settingsSchema = z
 		RATE_LIMIT_PER_MINUTE: int(1, 10_000_000).default(30_000),
 		MAX_MESSAGE_BYTES: int(1024, 100_000_000).default(16_000_000),
 		API_KEYS: z.preprocess(
-			(v) =>
-				String(v ?? "")
-					.split(",")
-					.map((k) => k.trim())
-					.filter(Boolean),
-			z.array(z.string()),
+			splitApiKeys,
+			z.array(z.string()).superRefine((keys, ctx) => {
+				const short = keys.flatMap((k, i) => (k.length < MIN_API_KEY_CHARS ? [i + 1] : []));
+				if (short.length) {
+					ctx.addIssue({
+						code: "custom",
+						message: `each key must be at least ${MIN_API_KEY_CHARS} characters (entry ${short.join(", ")} is shorter)`,
+					});
+				}
+			}),
 		),
 		WEBHOOK_SECRET: webhookSecret,
 		PUBLIC_KEYS: jsonList,

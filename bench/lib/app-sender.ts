@@ -8,7 +8,7 @@ import { ehloName, jobMessages, relayCredentials } from "./jobs.ts";
 import type { Link } from "./senders.ts";
 import { startWorker, type WorkerHandle } from "./workerd.ts";
 
-const apiKey = "bench-api-key";
+const apiKey = "edgesend-bench-api-key";
 /** The API's own cap per call. */
 const BATCH_MAX = 100;
 

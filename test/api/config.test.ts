@@ -2,7 +2,7 @@
  * Settings: defaults, refusals naming the setting, and no value — secret or
  * not — ever in the answer.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { defaultEhloName, readConfig, type Settings } from "../../src/config";
 import { call, problemOf } from "./support";
 
@@ -10,7 +10,7 @@ const minimal: Settings = {
 	SMTP_HOST: "smtp.example.com",
 	SMTP_USER: "api_user",
 	SMTP_PASS: "s3cret-pass",
-	API_KEYS: "k1",
+	API_KEYS: "k1-long-enough-key",
 };
 
 const config = (settings: Settings, host = "edgesend.example.workers.dev") => {
@@ -37,12 +37,13 @@ describe("readConfig", () => {
 		});
 		expect(c.rateLimitPerMinute).toBe(30_000);
 		expect(c.maxMessageBytes).toBe(16_000_000);
-		expect(c.apiKeys).toEqual(["k1"]);
+		expect(c.apiKeys).toEqual(["k1-long-enough-key"]);
 		expect(c.publicKeys).toEqual([]);
 		expect(c.webhookSecret).toBeUndefined();
 		expect(config({ ...minimal, SMTP_PORT: "587" }).smtp.security).toBe("starttls");
 		expect(config({ ...minimal, SMTP_PORT: 2525, SMTP_SECURITY: "tls" }).smtp.security).toBe("tls");
-		expect(config({ ...minimal, API_KEYS: " a, b ,,c " }).apiKeys).toEqual(["a", "b", "c"]);
+		const [a, b, c3] = ["a".repeat(16), "b".repeat(20), "c".repeat(32)];
+		expect(config({ ...minimal, API_KEYS: ` ${a}, ${b} ,,${c3} ` }).apiKeys).toEqual([a, b, c3]);
 		// An empty var is unset, so its default applies.
 		expect(config({ ...minimal, SMTP_PORT: "" }).smtp.port).toBe(465);
 	});
@@ -58,7 +59,7 @@ describe("readConfig", () => {
 	it("decodes WEBHOOK_SECRET and reads PUBLIC_KEYS", () => {
 		const c = config({
 			...minimal,
-			WEBHOOK_SECRET: `whsec_${btoa("0123456789abcdef")}`,
+			WEBHOOK_SECRET: `whsec_${btoa("0123456789abcdef01234567")}`,
 			PUBLIC_KEYS: JSON.stringify([
 				{
 					key: "pk_contact",
@@ -69,7 +70,7 @@ describe("readConfig", () => {
 				{ key: "pk_labelled", origins: ["https://a.example"], to: ["x@a.example"], from: ["x@a.example"], labelId: 7 },
 			]),
 		});
-		expect(new TextDecoder().decode(c.webhookSecret)).toBe("0123456789abcdef");
+		expect(new TextDecoder().decode(c.webhookSecret)).toBe("0123456789abcdef01234567");
 		expect(c.publicKeys).toEqual([
 			{
 				key: "pk_contact",
@@ -104,6 +105,11 @@ describe("readConfig", () => {
 		expect(paths({ ...minimal, EHLO_NAME: "localhost" })).toEqual(["EHLO_NAME"]);
 		expect(paths({ ...minimal, MAX_MESSAGE_BYTES: "-1" })).toEqual(["MAX_MESSAGE_BYTES"]);
 		expect(paths({ ...minimal, WEBHOOK_SECRET: "not-a-secret" })).toEqual(["WEBHOOK_SECRET"]);
+		// Too short to be a secret: an API key under 16 characters, a webhook secret under 24 bytes.
+		expect(paths({ ...minimal, API_KEYS: "a-long-enough-key-1,short-key" })).toEqual(["API_KEYS"]);
+		expect(errors({ ...minimal, API_KEYS: "a-long-enough-key-1,short-key" })[0].message).toMatch(/16 characters/);
+		expect(paths({ ...minimal, WEBHOOK_SECRET: `whsec_${btoa("x".repeat(23))}` })).toEqual(["WEBHOOK_SECRET"]);
+		expect(config({ ...minimal, WEBHOOK_SECRET: `whsec_${btoa("x".repeat(24))}` }).webhookSecret).toHaveLength(24);
 		expect(paths({ ...minimal, PUBLIC_KEYS: "[{" })).toEqual(["PUBLIC_KEYS"]);
 		expect(
 			paths({ ...minimal, PUBLIC_KEYS: JSON.stringify([{ key: "pk_contact", origins: ["a.example/x"], to: ["x"] }]) }),
@@ -142,7 +148,7 @@ describe("a bad setting in a request", () => {
 	it("answers 500 config_invalid naming the setting, not its value", async () => {
 		const response = await call(
 			"/v1/send",
-			{ method: "POST", headers: { Authorization: "Bearer test-key-1" }, body: "{}" },
+			{ method: "POST", headers: { Authorization: "Bearer edgesend-test-key-1" }, body: "{}" },
 			{ SMTP_PASS: "", WEBHOOK_SECRET: "whsec_leak-me-not!" },
 		);
 		expect(response.status).toBe(500);
@@ -151,6 +157,26 @@ describe("a bad setting in a request", () => {
 		expect(p.code).toBe("config_invalid");
 		expect(p.errors?.map((e) => e.path)).toEqual(["SMTP_PASS", "WEBHOOK_SECRET"]);
 		expect(JSON.stringify(p)).not.toContain("leak-me-not");
+	});
+
+	it("tells a caller without a valid API key only that the service is misconfigured; the log names the setting", async () => {
+		const logged: string[] = [];
+		const spy = vi.spyOn(console, "error").mockImplementation((line: unknown) => {
+			logged.push(String(line));
+		});
+		try {
+			for (const headers of [{}, { Authorization: "Bearer edgesend-wrong-key-000" }] as Record<string, string>[]) {
+				const response = await call("/v1/send", { method: "POST", headers, body: "{}" }, { SMTP_PASS: "" });
+				expect(response.status).toBe(500);
+				const p = await problemOf(response);
+				expect(p.code).toBe("config_invalid");
+				expect(p.errors).toBeUndefined();
+				expect(JSON.stringify(p)).not.toContain("SMTP_PASS");
+			}
+		} finally {
+			spy.mockRestore();
+		}
+		expect(logged.some((line) => line.includes("SMTP_PASS"))).toBe(true);
 	});
 
 	it("leaves /healthz and /openapi.json working", async () => {

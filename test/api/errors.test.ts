@@ -22,7 +22,7 @@ describe("credentials", () => {
 		const body = JSON.stringify(message("x"));
 		const attempts: Record<string, string>[] = [
 			{ "Content-Type": "application/json" },
-			{ "Content-Type": "application/json", Authorization: "Bearer test-key-3" },
+			{ "Content-Type": "application/json", Authorization: "Bearer edgesend-test-key-3" },
 			{ "Content-Type": "application/json", Authorization: "Basic dGVzdC1rZXktMTo=" },
 		];
 		for (const headers of attempts) {
@@ -33,7 +33,7 @@ describe("credentials", () => {
 			expect(p.code).toBe("unauthorized");
 			expect(JSON.stringify(p)).not.toContain("test-key");
 		}
-		expect((await call("/v1/limits", { headers: { Authorization: "Bearer test-key-2" } })).status).toBe(200);
+		expect((await call("/v1/limits", { headers: { Authorization: "Bearer edgesend-test-key-2" } })).status).toBe(200);
 	});
 });
 

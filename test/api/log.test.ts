@@ -27,7 +27,7 @@ describe("request log", () => {
 		const response = await post(
 			"/v1/send",
 			message("log", { subject: secret, text: "Body-Secret-0815" }),
-			relayAt(relay.port, { WEBHOOK_SECRET: `whsec_${btoa("webhook-secret-bytes")}` }),
+			relayAt(relay.port, { WEBHOOK_SECRET: `whsec_${btoa("webhook-secret-bytes-long")}` }),
 		);
 		const sent = (await response.json()) as { id: string };
 		const [line] = log.lines();
@@ -42,12 +42,12 @@ describe("request log", () => {
 		});
 		expect(typeof line.durationMs).toBe("number");
 		for (const hidden of [
-			"test-key-1",
+			"edgesend-test-key-1",
 			"api_key",
 			secret,
 			"Body-Secret-0815",
 			"ben@example.com",
-			btoa("webhook-secret-bytes"),
+			btoa("webhook-secret-bytes-long"),
 		]) {
 			expect(log.raw()).not.toContain(hidden);
 		}

@@ -12,7 +12,7 @@ import { createApp } from "../../src/app";
 import { messageBytes, type RecordedMessage } from "../helpers/relay";
 
 export const BASE = "https://edgesend.test";
-export const API_KEY = "test-key-1";
+export const API_KEY = "edgesend-test-key-1";
 export const auth = { Authorization: `Bearer ${API_KEY}`, "Content-Type": "application/json" };
 
 /** The suite's bindings, typed as the app reads them. */

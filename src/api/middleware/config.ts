@@ -1,18 +1,29 @@
 /**
  * Reads the settings once per request (src/config.ts); a bad or missing one
- * answers 500 `config_invalid` naming each setting, never its value.
+ * answers 500 `config_invalid`. Which setting is wrong (never its value) is
+ * written to the log, and told only to a caller holding one of API_KEYS: an
+ * unauthenticated caller learns only that the service is misconfigured.
  */
 import type { MiddlewareHandler } from "hono";
-import { readConfig } from "../../config";
+import { readConfig, usableApiKeys } from "../../config";
+import { bearerToken, matchesApiKey } from "../auth/bearer";
 import { ApiProblem } from "../problem";
 import type { AppEnv } from "../types";
 
 export const loadConfig = (): MiddlewareHandler<AppEnv> =>
 	async function loadConfig(c, next) {
-		const result = readConfig(c.env ?? {}, new URL(c.req.url).hostname);
+		const env = c.env ?? {};
+		const result = readConfig(env, new URL(c.req.url).hostname);
 		if (!result.ok) {
 			const detail = result.errors.map((e) => `${e.path}: ${e.message}`).join("; ");
-			throw new ApiProblem("config_invalid", `invalid settings: ${detail}`, { errors: result.errors });
+			console.error(
+				JSON.stringify({ level: "error", msg: "config_invalid", requestId: c.get("requestId"), errors: result.errors }),
+			);
+			const token = bearerToken(c.req.header("Authorization") ?? "");
+			if (token && (await matchesApiKey(token, usableApiKeys(env)))) {
+				throw new ApiProblem("config_invalid", `invalid settings: ${detail}`, { errors: result.errors });
+			}
+			throw new ApiProblem("config_invalid", "the service is misconfigured; its log names the setting");
 		}
 		c.set("config", result.config);
 		return next();
