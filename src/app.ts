@@ -1,7 +1,8 @@
 /**
  * The Hono app. Middleware, in order: request id → log line → (what public
  * callers are told) → settings → CORS (public keys) → auth → public-key limits
- * → body limit → webhook signature → routes.
+ * → body limit → webhook signature → RateLimit headers (on the routes that
+ * count) → routes.
  * /healthz and /openapi.json need neither settings nor credentials.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
@@ -12,6 +13,7 @@ import { limitBody } from "./api/middleware/body-limit";
 import { loadConfig } from "./api/middleware/config";
 import { publicKeyCors } from "./api/middleware/cors";
 import { tellPublicCallersLess } from "./api/middleware/public-problems";
+import { rateLimitHeaders } from "./api/middleware/rate-limit-headers";
 import { requestId } from "./api/middleware/request-id";
 import { requestLog } from "./api/middleware/request-log";
 import { ApiProblem, type ProblemCode, problem, problemResponse } from "./api/problem";
@@ -49,6 +51,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 		limitBody(),
 		verifyWebhookBody(),
 	);
+	for (const path of ["/v1/send", "/v1/batch", "/v1/limits"]) app.use(path, rateLimitHeaders());
 
 	mount(app, healthRoute, health);
 	mount(app, sendRoute, send);

@@ -8,30 +8,49 @@ import { ipLimiterName, keyLimiterName } from "./auth/public-key";
 import { problem } from "./problem";
 import type { Bindings } from "./types";
 
+/** Where the limit stood at the last answer from its object (for the RateLimit headers). */
+export interface LimitState {
+	limit: number;
+	remaining: number;
+	resetInMs: number;
+}
+
 export interface Limiter {
 	acquire(n: number): Promise<{ granted: number; retryAfterMs: number; at: number }>;
 	release(n: number, at?: number): Promise<void>;
 	cool(ms: number): Promise<void>;
 	usage(): Promise<{ limit: number; used: number; remaining: number; resetInMs: number }>;
+	/** The state its last acquire or usage reported; undefined before one, or once a release or cool changed it. */
+	known(): LimitState | undefined;
 }
 
 function limiter(env: Bindings, name: string, limit: number): Limiter {
 	const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(name));
+	let known: LimitState | undefined;
+	const remember = (s: LimitState) => {
+		known = { limit: s.limit, remaining: s.remaining, resetInMs: s.resetInMs };
+	};
 	return {
 		acquire: async (n) => {
 			const grant = await stub.acquire(n, limit);
+			remember(grant);
 			return { granted: grant.granted, retryAfterMs: grant.retryAfterMs, at: grant.at };
 		},
 		release: async (n, at) => {
-			if (n > 0) await stub.release(n, at);
+			if (n === 0) return;
+			known = undefined;
+			await stub.release(n, at);
 		},
 		cool: async (ms) => {
+			known = undefined;
 			await stub.cool(ms);
 		},
 		usage: async () => {
 			const u = await stub.usage(limit);
+			remember(u);
 			return { limit: u.limit, used: u.used, remaining: u.remaining, resetInMs: u.resetInMs };
 		},
+		known: () => known,
 	};
 }
 

@@ -234,4 +234,22 @@ export const LimitsSchema = z
 	})
 	.openapi("Limits");
 
+export const DryRunSchema = z
+	.object({
+		dryRun: z.literal(true),
+		size: z.number().int().openapi({ description: "Bytes of the encoded message" }),
+		envelope: z.object({ from: z.string(), to: z.array(z.string()) }),
+		authUser: z
+			.string()
+			.openapi({ description: "The AUTH user it would use (api_user or api_user#label)", example: "api_user#42" }),
+		messageId: z.string(),
+		warnings: z.array(WarningSchema),
+		mime: z.string().openapi({ description: "The exact bytes that would be sent, as text" }),
+	})
+	.openapi("DryRun");
+
+export const BatchDryRunSchema = z
+	.object({ results: z.array(z.union([DryRunSchema.extend({ status: z.literal(200) }), ProblemSchema])) })
+	.openapi("BatchDryRun");
+
 export const HealthSchema = z.object({ ok: z.literal(true) }).openapi("Health");

@@ -4,6 +4,7 @@
  */
 import type { Config, PublicKey, Settings } from "../config";
 import type { LimitBindings } from "../limit";
+import type { Limiter } from "./limiter";
 
 export type Bindings = Settings & LimitBindings;
 
@@ -30,5 +31,7 @@ export interface AppEnv {
 		config: Config;
 		caller: Caller;
 		log: LogFields;
+		/** The api_user's limiter for this request (set by the rateLimitHeaders middleware). */
+		userLimiter: Limiter;
 	};
 }

@@ -17,6 +17,8 @@ export interface Grant {
 	limit: number;
 	/** Permits still free in the window after this grant. */
 	remaining: number;
+	/** As `Usage.resetInMs`, after this grant (for the RateLimit header). */
+	resetInMs: number;
 	/** The limiter's clock at the grant: hand it back to `release` so the permits return to their own second. */
 	at: number;
 }
@@ -71,9 +73,9 @@ export class RateLimiter extends DurableObject {
 		const now = this.#tick();
 		const granted = now < this.#coolUntil ? 0 : this.#window.take(n, limit);
 		if (granted > 0) this.#cover(Math.min(reservationBlock(limit), Math.max(0, limit - this.#window.used)));
-		const { remaining } = this.#usageAt(now, limit);
+		const { remaining, resetInMs } = this.#usageAt(now, limit);
 		const retryAfterMs = remaining > 0 ? 0 : Math.max(this.#coolUntil - now, this.#window.waitMs(limit, now));
-		return { granted, retryAfterMs, limit, remaining, at: Math.max(now, this.#window.second * 1000) };
+		return { granted, retryAfterMs, limit, remaining, resetInMs, at: Math.max(now, this.#window.second * 1000) };
 	}
 
 	/**

@@ -46,6 +46,14 @@ describe("GET /openapi.json", () => {
 		expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["bearerAuth", "publicKey", "standardWebhooks"]);
 		expect(doc.paths["/v1/send"].post.responses).toHaveProperty("429");
 		expect(JSON.stringify(doc.paths["/v1/send"].post.requestBody)).toContain("#/components/schemas/Message");
+		const send = doc.paths["/v1/send"].post as unknown as {
+			parameters: { name: string; in: string }[];
+			responses: Record<string, { headers?: Record<string, unknown> }>;
+		};
+		expect(send.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: "dryRun", in: "query" })]));
+		expect(Object.keys(send.responses["200"].headers ?? {})).toEqual(["RateLimit-Policy", "RateLimit"]);
+		expect(Object.keys(send.responses["429"].headers ?? {})).toEqual(["RateLimit-Policy", "RateLimit", "Retry-After"]);
+		expect(JSON.stringify(send.responses["200"])).toContain("#/components/schemas/DryRun");
 	});
 
 	it("needs no credentials", async () => {

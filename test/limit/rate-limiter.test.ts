@@ -59,7 +59,14 @@ describe("acquire under concurrency", () => {
 describe("Retry-After and usage", () => {
 	it("names the exact millisecond the first permit frees, and usage() tells the same story", async () => {
 		const { stub, clock } = await limiter("retry");
-		expect(await stub.acquire(60, 100)).toEqual({ granted: 60, retryAfterMs: 0, limit: 100, remaining: 40, at: T0 });
+		expect(await stub.acquire(60, 100)).toEqual({
+			granted: 60,
+			retryAfterMs: 0,
+			limit: 100,
+			remaining: 40,
+			resetInMs: 60_750,
+			at: T0,
+		});
 		clock.advance(30_000);
 		expect(await stub.acquire(50, 100)).toMatchObject({ granted: 40, remaining: 0, retryAfterMs: 30_750 });
 		// The first 60 leave the window 60.75 s after they were granted (61 whole seconds: never early).

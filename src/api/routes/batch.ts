@@ -3,19 +3,20 @@
  * is its own problem result, the rest still go), the good ones are admitted
  * with one acquire, and the answer has one result per message, in order.
  */
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import type { Handler } from "hono";
 import { background } from "../background";
 import { type Admitted, deliverBatch } from "../batch-delivery";
 import { readJson } from "../body";
+import { type DryRun, dryRunOf, isDryRun } from "../dry-run";
 import { fieldErrors } from "../field-path";
 import { idempotent } from "../idempotency";
-import { limitedProblem, userLimiter } from "../limiter";
+import { limitedProblem } from "../limiter";
 import { type Problem, validationProblem } from "../problem";
-import { BatchEnvelopeSchema, BatchResultSchema, BatchSchema } from "../schemas";
+import { BatchDryRunSchema, BatchEnvelopeSchema, BatchResultSchema, BatchSchema } from "../schemas";
 import { type Delivered, failure, prepareMessage, type Sent, settle } from "../send-path";
 import type { AppEnv } from "../types";
-import { idempotencyHeaders, problems, security } from "./common";
+import { dryRunQuery, idempotencyHeaders, problems, rateLimitHeaderDocs, security } from "./common";
 
 export const batchRoute = createRoute({
 	method: "post",
@@ -24,12 +25,15 @@ export const batchRoute = createRoute({
 	security: [security.bearer, security.webhook],
 	request: {
 		headers: idempotencyHeaders,
+		query: dryRunQuery,
 		body: { required: true, content: { "application/json": { schema: BatchSchema } } },
 	},
 	responses: {
 		200: {
-			description: "One result per message, in request order: {status: 200, id, …} or a problem",
-			content: { "application/json": { schema: BatchResultSchema } },
+			description:
+				"One result per message, in request order: {status: 200, id, …} or a problem (with ?dryRun=true, each a dry run or a problem)",
+			headers: rateLimitHeaderDocs,
+			content: { "application/json": { schema: z.union([BatchResultSchema, BatchDryRunSchema]) } },
 		},
 		...problems(400, 401, 403, 409, 413, 415, 500),
 	},
@@ -39,7 +43,25 @@ type Result = (Sent & { status: 200 }) | Problem;
 
 const asResult = (d: Delivered): Result => (d.ok ? { status: 200, ...d.sent } : d.problem);
 
-export const batch: Handler<AppEnv> = (c) =>
+/** A dry run of each message: one result per message, nothing admitted or sent. */
+const batchDry: Handler<AppEnv> = async (c) => {
+	const envelope = BatchEnvelopeSchema.safeParse(await readJson(c));
+	if (!envelope.success) throw validationProblem(fieldErrors(envelope.error.issues));
+	const results: ((DryRun & { status: 200 }) | Problem)[] = [];
+	for (const message of envelope.data.messages) {
+		try {
+			const prepared = await prepareMessage(message, c.get("config"), c.get("caller"));
+			results.push({ status: 200, ...(await dryRunOf(prepared, c.get("config"))) });
+		} catch (error) {
+			results.push(failure(error).problem);
+		}
+	}
+	return c.json({ results }, 200);
+};
+
+export const batch: Handler<AppEnv> = (c, next) => (isDryRun(c) ? batchDry(c, next) : batchNow(c, next));
+
+const batchNow: Handler<AppEnv> = (c) =>
 	idempotent(c, async () => {
 		const config = c.get("config");
 		const envelope = BatchEnvelopeSchema.safeParse(await readJson(c));
@@ -55,7 +77,7 @@ export const batch: Handler<AppEnv> = (c) =>
 			}
 		}
 		if (ready.length) {
-			const limiter = userLimiter(c.env, config);
+			const limiter = c.get("userLimiter");
 			const grant = await limiter.acquire(ready.length);
 			const admitted = ready.slice(0, grant.granted);
 			for (const { index } of ready.slice(grant.granted)) {

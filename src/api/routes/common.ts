@@ -51,14 +51,42 @@ const describe: Record<number, string> = {
 	504: "The relay did not answer in time",
 };
 
+/** The IETF httpapi ratelimit-headers draft's fields, as on /v1/send, /v1/batch, /v1/limits and every 429. */
+export const rateLimitHeaderDocs = {
+	"RateLimit-Policy": {
+		description: 'The api_user\'s limit: `"default";q=<sends>;w=60`',
+		schema: { type: "string" as const, example: '"default";q=30000;w=60' },
+	},
+	RateLimit: {
+		description: 'What is left: `"default";r=<remaining>;t=<seconds until the window is clear>` (as GET /v1/limits)',
+		schema: { type: "string" as const, example: '"default";r=29999;t=61' },
+	},
+};
+
+const retryAfterHeader = {
+	"Retry-After": { description: "Seconds to wait before trying again", schema: { type: "integer" as const } },
+};
+
 /** Problem responses for the given statuses. */
 export const problems = (...statuses: (keyof typeof describe)[]) =>
 	Object.fromEntries(
 		statuses.map((status) => [
 			status,
-			{ description: describe[status], content: { "application/problem+json": { schema: ProblemSchema } } },
+			{
+				description: describe[status],
+				content: { "application/problem+json": { schema: ProblemSchema } },
+				...(status === 429 ? { headers: { ...rateLimitHeaderDocs, ...retryAfterHeader } } : {}),
+				...(status === 503 ? { headers: retryAfterHeader } : {}),
+			},
 		]),
 	);
+
+export const dryRunQuery = z.object({
+	dryRun: z.enum(["true", "false"]).optional().openapi({
+		description:
+			"true: validate, fetch url attachments and compose, and answer with the exact message instead of sending it (no permit, no connection, no record; not for public keys)",
+	}),
+});
 
 export const idempotencyHeaders = z.object({
 	"Idempotency-Key": z

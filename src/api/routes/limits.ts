@@ -1,10 +1,9 @@
 /** GET /v1/limits: the configured api_user's usage of its per-minute limit. */
 import { createRoute } from "@hono/zod-openapi";
 import type { Handler } from "hono";
-import { userLimiter } from "../limiter";
 import { LimitsSchema } from "../schemas";
 import type { AppEnv } from "../types";
-import { problems, security } from "./common";
+import { problems, rateLimitHeaderDocs, security } from "./common";
 
 export const limitsRoute = createRoute({
 	method: "get",
@@ -12,9 +11,13 @@ export const limitsRoute = createRoute({
 	summary: "Usage of the api_user's sends-per-minute limit",
 	security: [security.bearer, security.webhook],
 	responses: {
-		200: { description: "Current usage", content: { "application/json": { schema: LimitsSchema } } },
+		200: {
+			description: "Current usage",
+			headers: rateLimitHeaderDocs,
+			content: { "application/json": { schema: LimitsSchema } },
+		},
 		...problems(401, 403, 500),
 	},
 });
 
-export const limits: Handler<AppEnv> = async (c) => c.json(await userLimiter(c.env, c.get("config")).usage());
+export const limits: Handler<AppEnv> = async (c) => c.json(await c.get("userLimiter").usage());

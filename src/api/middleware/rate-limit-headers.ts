@@ -1,0 +1,35 @@
+/**
+ * RateLimit-Policy and RateLimit (IETF httpapi ratelimit-headers draft) on
+ * every authenticated answer of the routes that count against the api_user's
+ * limit, 429s included: `"default";q=<limit>;w=60` and
+ * `"default";r=<remaining>;t=<seconds until the window is clear>`, the same
+ * figures as GET /v1/limits. The route's own limiter call supplies them; only
+ * when it made none (a 400, a replay, a dry run) or changed the count after
+ * it (permits handed back, a cool-down) is the object asked once more.
+ * Public (browser) callers get none: the api_user's figures are the operator's
+ * business, and their own per-IP and per-key ceilings show in Retry-After.
+ */
+import type { MiddlewareHandler } from "hono";
+import { WINDOW_MS } from "../../limit";
+import { type LimitState, userLimiter } from "../limiter";
+import type { AppEnv } from "../types";
+
+const POLICY = '"default"';
+
+export function rateLimitFields(state: LimitState): { "RateLimit-Policy": string; RateLimit: string } {
+	const seconds = Math.max(0, Math.ceil(state.resetInMs / 1000));
+	return {
+		"RateLimit-Policy": `${POLICY};q=${state.limit};w=${WINDOW_MS / 1000}`,
+		RateLimit: `${POLICY};r=${state.remaining};t=${seconds}`,
+	};
+}
+
+export const rateLimitHeaders = (): MiddlewareHandler<AppEnv> =>
+	async function rateLimitHeaders(c, next) {
+		const limiter = userLimiter(c.env, c.get("config"));
+		c.set("userLimiter", limiter);
+		await next();
+		if (c.get("caller").kind === "public") return;
+		const state = limiter.known() ?? (await limiter.usage());
+		for (const [name, value] of Object.entries(rateLimitFields(state))) c.res.headers.set(name, value);
+	};
