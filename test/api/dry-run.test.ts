@@ -108,7 +108,12 @@ describe("POST /v1/send?dryRun=true", () => {
 		expect(bad.status).toBe(400);
 		expect((await problemOf(bad)).errors).toEqual([{ path: "dryRun", message: "must be true or false" }]);
 		const keys = JSON.stringify([
-			{ key: "pk_dry_test_0123456789abcdef", origins: ["https://shop.example"], to: ["ben@example.com"] },
+			{
+				key: "pk_dry_test_0123456789abcdef",
+				origins: ["https://shop.example"],
+				to: ["ben@example.com"],
+				from: ["support@example.com"],
+			},
 		]);
 		const browser = await call(
 			"/v1/send?dryRun=true&key=pk_dry_test_0123456789abcdef",
@@ -121,6 +126,8 @@ describe("POST /v1/send?dryRun=true", () => {
 		);
 		expect(browser.status).toBe(403);
 		expect((await problemOf(browser)).detail).toMatch(/dry run/);
+		// The api_user's figures are not for browsers.
+		expect(browser.headers.get("RateLimit")).toBeNull();
 	});
 });
 
