@@ -4,6 +4,7 @@
  * what is enforced. Field names follow Cloudflare's `send_email` binding.
  */
 import { z } from "@hono/zod-openapi";
+import { isContentId } from "../mime";
 import { normalizeEmail, splitMailbox } from "./address";
 
 export const MAX_RECIPIENTS = 100;
@@ -31,6 +32,8 @@ const reservedHeaders = new Set([
 	"content-type",
 	"content-transfer-encoding",
 	"content-disposition",
+	"return-path",
+	"received",
 ]);
 
 /**
@@ -83,7 +86,10 @@ export const AttachmentSchema = z
 			.string()
 			.min(1)
 			.max(250)
-			.regex(/^[^\s<>"()\\,;:[\]]+(@[^\s<>"()\\,;:[\]]+)?$/, "must be a Content-ID without spaces or angle brackets")
+			.refine(
+				isContentId,
+				'must be a Content-ID like part1@example.com or logo: ASCII, no spaces, no "(),:;<>[\\] and no leading, trailing or double dots',
+			)
 			.optional()
 			.openapi({ description: "Referenced from the HTML as cid:<contentId>" }),
 		content: z

@@ -4,10 +4,10 @@
  */
 import { type Mailbox, writeAddressList } from "./address.ts";
 import { cidReferences, extractDataImages } from "./data-uri.ts";
-import { formatPath, MimeValidationError } from "./errors.ts";
-import { FieldWriter, formatDate, MAX_LINE, simpleField } from "./headers.ts";
+import { formatPath, type IssuePath, MimeValidationError } from "./errors.ts";
+import { FieldWriter, formatDate, HeaderLineTooLong, simpleField } from "./headers.ts";
 import { extensionFor } from "./media-type.ts";
-import type { AttachmentLeafInput } from "./parts.ts";
+import type { AttachmentLeafInput, Part } from "./parts.ts";
 import { render, streamSegments } from "./serialize.ts";
 import { buildStructure } from "./structure.ts";
 import type { ComposedMessage, ComposeOptions, MessageInput, MimeWarning } from "./types.ts";
@@ -82,8 +82,8 @@ export function composeMessage(input: MessageInput, options: ComposeOptions = {}
 		envelope: { from: message.from.address, to: dedupe([...message.to, ...message.cc, ...message.bcc]) },
 		size,
 		body: () => streamSegments(segments),
-		// Only a raw UTF-8 address puts octets above 127 into the message.
-		eightBit: smtpUtf8,
+		// Only a raw UTF-8 address or an 8bit message/* part puts octets above 127 into the message.
+		eightBit: smtpUtf8 || hasEightBitPart(root),
 		smtpUtf8,
 		warnings,
 	};
@@ -102,19 +102,30 @@ function messageHeaders(message: ValidMessage, messageId: string, now: Date): st
 		addresses("To", message.to) +
 		addresses("Cc", message.cc) +
 		addresses("Reply-To", message.replyTo) +
-		new FieldWriter("Subject").addText(message.subject, { encodeLongWords: true }).toString() +
+		written(["subject"], () => new FieldWriter("Subject").addText(message.subject, { encodeLongWords: true })) +
 		simpleField("Date", formatDate(now)) +
 		simpleField("Message-ID", messageId);
 	for (const [name, value] of message.headers) {
 		// Caller fields may be structured (List-Unsubscribe: <https://…>): long
 		// words stay whole, so a word that cannot fit 998 octets is refused.
-		const field = new FieldWriter(name).addText(value, { encodeLongWords: false });
-		if (field.longestLine() > MAX_LINE) {
-			throw new MimeValidationError([{ path: ["headers", name], message: "has a word too long for a 998-octet line" }]);
-		}
-		out += field.toString();
+		out += written(["headers", name], () => new FieldWriter(name).addText(value, { encodeLongWords: false }));
 	}
 	return `${out}${simpleField("MIME-Version", "1.0")}`;
+}
+
+/** A field built from caller text, as bytes; one that cannot keep to 998-octet lines is refused, naming it. */
+function written(path: IssuePath, build: () => FieldWriter): string {
+	try {
+		return build().toString();
+	} catch (error) {
+		if (!(error instanceof HeaderLineTooLong)) throw error;
+		throw new MimeValidationError([
+			{
+				path,
+				message: "cannot be written in header lines of at most 998 octets (a word or a run of spaces is too long)",
+			},
+		]);
+	}
 }
 
 /** Recipients once each, in order; `Amy@Example.com` and `Amy@example.com` are one. */
@@ -127,6 +138,10 @@ function dedupe(mailboxes: Mailbox[]): string[] {
 		out.push(mailbox.address);
 	}
 	return out;
+}
+
+function hasEightBitPart(part: Part): boolean {
+	return part.kind === "leaf" ? part.eightBit === true : part.parts.some(hasEightBitPart);
 }
 
 function hex(bytes: Uint8Array): string {

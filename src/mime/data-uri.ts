@@ -3,6 +3,7 @@
  * inline parts: most mail clients refuse to show data: URIs, while they all
  * show a `cid:` reference to a part of the same message.
  */
+import { cidUrl } from "./content-id.ts";
 
 export interface DataImage {
 	type: string;
@@ -22,7 +23,7 @@ export interface ExtractedImages {
 const DATA_IMAGE =
 	/(?<=(?:\bsrc|\bbackground|\bposter)\s*=\s*(["']?)|url\(\s*(["']?))data:(image\/[a-z0-9.+-]+)(?:;[a-z0-9-]+=[^;,"'\s)>]*)*;base64,/gi;
 
-/** Replaces each base64 data: image with `cid:<id>`; the same URI twice becomes one part. */
+/** Replaces each base64 data: image with `cid:<id>` (%-encoded); the same URI twice becomes one part. */
 export function extractDataImages(html: string, newContentId: () => string): ExtractedImages {
 	const byData = new Map<string, DataImage>();
 	const out: string[] = [];
@@ -47,7 +48,7 @@ export function extractDataImages(html: string, newContentId: () => string): Ext
 			image = { type: type.toLowerCase(), content, contentId: newContentId() };
 			byData.set(data, image);
 		}
-		out.push(html.slice(copied, match.index), `cid:${image.contentId}`);
+		out.push(html.slice(copied, match.index), cidUrl(image.contentId));
 		copied = end;
 	}
 	out.push(html.slice(copied));

@@ -3,7 +3,6 @@
  * each with its Content-* header fields already written. An attachment keeps
  * its raw bytes; they are base64-encoded only as the message is streamed.
  */
-import { encodeWords } from "./encoded-word.ts";
 import { FieldWriter, simpleField } from "./headers.ts";
 import { encodeText } from "./quoted-printable.ts";
 import { encodeParameter } from "./rfc2231.ts";
@@ -19,6 +18,8 @@ export interface Leaf {
 	/** Content-* fields, each ending in CRLF. */
 	headers: string;
 	body: Body;
+	/** The body holds octets above 127 as they are (an 8bit message/* part). */
+	eightBit?: true;
 }
 
 export interface Multipart {
@@ -52,38 +53,59 @@ export function textLeaf(text: string, subtype: "plain" | "html"): Leaf {
 }
 
 export function attachmentLeaf(attachment: AttachmentLeafInput): Leaf {
-	const filename = encodeParameter("filename", attachment.filename);
+	// RFC 2046 §5.2.1: a message/* part is never base64 (or quoted-printable);
+	// content that cannot go as it is travels as plain bytes instead.
+	const isMessage = /^message\//i.test(attachment.type);
+	let asIs = isMessage ? unencodedEncoding(attachment.content) : undefined;
+	// message/partial and message/external-body must be 7bit (RFC 2046 §5.2.2, §5.2.3).
+	if (asIs === "8bit" && !/^message\/(rfc822|global)\b/i.test(attachment.type)) asIs = undefined;
+	const mediaType = asIs || !isMessage ? attachment.type : "application/octet-stream";
 	const type = new FieldWriter("Content-Type");
-	writeParameters(type, attachment.type, [legacyName(attachment.filename)]);
+	// `name` for clients that predate Content-Disposition, written like `filename` (RFC 2231, never encoded-words in quotes).
+	writeParameters(type, mediaType, [encodeParameter("name", attachment.filename)]);
 	const disposition = new FieldWriter("Content-Disposition");
 	writeParameters(
 		disposition,
 		attachment.disposition,
-		filename.map((piece) => [piece]),
+		encodeParameter("filename", attachment.filename).map((piece) => [piece]),
 	);
 	return {
 		kind: "leaf",
 		headers:
 			type.toString() +
-			simpleField("Content-Transfer-Encoding", "base64") +
+			simpleField("Content-Transfer-Encoding", asIs ?? "base64") +
 			(attachment.contentId ? simpleField("Content-ID", `<${attachment.contentId}>`) : "") +
 			disposition.toString(),
-		body: { base64: attachment.content },
+		body: asIs
+			? { bytes: attachment.content, endsWithLineBreak: endsWithCrlf(attachment.content) }
+			: { base64: attachment.content },
+		...(asIs === "8bit" ? { eightBit: true as const } : {}),
 	};
 }
 
 /**
- * The file name as Content-Type's `name` for clients that predate RFC 2231: a
- * quoted string, holding encoded-words when the name is not short plain ASCII
- * (the form such clients decode; RFC 2231-aware ones read `filename*`).
+ * `7bit` or `8bit` when the bytes can cross SMTP as they are (RFC 2045 §2.7,
+ * §2.8): CRLF line ends only, no line over 998 octets, no NUL; else undefined.
  */
-function legacyName(filename: string): string[] {
-	const [plain, ...more] = encodeParameter("name", filename);
-	if (more.length === 0 && !plain.startsWith("name*")) return [plain];
-	const words = encodeWords(filename, 68, 74);
-	words[0] = `name="${words[0]}`;
-	words[words.length - 1] += '"';
-	return words;
+export function unencodedEncoding(content: Uint8Array): "7bit" | "8bit" | undefined {
+	let eightBit = false;
+	let lineStart = 0;
+	for (let i = 0; i < content.length; i++) {
+		const b = content[i];
+		if (b === 0x0a) {
+			if (content[i - 1] !== 0x0d || i - 1 - lineStart > 998) return undefined;
+			lineStart = i + 1;
+		} else if (b === 0x0d) {
+			if (content[i + 1] !== 0x0a) return undefined;
+		} else if (b === 0) return undefined;
+		else if (b > 127) eightBit = true;
+	}
+	if (content.length - lineStart > 998) return undefined;
+	return eightBit ? "8bit" : "7bit";
+}
+
+function endsWithCrlf(bytes: Uint8Array): boolean {
+	return bytes.length >= 2 && bytes[bytes.length - 2] === 0x0d && bytes[bytes.length - 1] === 0x0a;
 }
 
 /**

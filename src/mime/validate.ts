@@ -4,6 +4,7 @@
  * is made of it ever gets further. What passes comes out normalized.
  */
 import { type Mailbox, parseAddress } from "./address.ts";
+import { isContentId } from "./content-id.ts";
 import { type IssuePath, type MimeIssue, MimeValidationError } from "./errors.ts";
 import { isFieldName } from "./headers.ts";
 import { guessMediaType, isMediaType } from "./media-type.ts";
@@ -49,6 +50,7 @@ const OWNED = new Map([
 	// Read by the relay (EngageLab, SendCloud) as delivery instructions: its `to` replaces the recipients.
 	["x-smtpapi", "the relay reads it as delivery instructions (it can replace the recipients)"],
 	["mime-version", "the composer writes the MIME-Version header"],
+	...["return-path", "received"].map((n) => [n, "the receiving servers write it (trace fields)"] as const),
 ]);
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what this refuses
@@ -148,9 +150,11 @@ function attachments(issues: Issues, list: AttachmentInput[]): ValidAttachment[]
 		let contentId: string | undefined;
 		if (issues.text(value.contentId, [...path, "contentId"], false)) {
 			contentId = value.contentId.replace(/^<(.*)>$/, "$1");
-			// msg-id content (RFC 5322 §3.6.4): visible ASCII but the brackets, so it fits `<…>` and a cid: URL.
-			if (!/^[\x21-\x3b\x3d\x3f-\x7e]{1,255}$/.test(contentId)) {
-				issues.add([...path, "contentId"], "must be 1 to 255 visible ASCII characters, no spaces or angle brackets");
+			if (!isContentId(contentId)) {
+				issues.add(
+					[...path, "contentId"],
+					'must be a msg-id like part1@example.com or logo: at most 255 ASCII characters, no spaces, no "(),:;<>[\\] and no leading, trailing or double dots',
+				);
 			} else if (seen.has(contentId)) issues.add([...path, "contentId"], "is used by another attachment");
 			seen.add(contentId);
 		}

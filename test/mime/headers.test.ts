@@ -50,7 +50,6 @@ describe("header fields", () => {
 		const url = `<https://example.com/u?${"a".repeat(100)}>`;
 		const header = new FieldWriter("List-Unsubscribe").addText(url, { encodeLongWords: false });
 		expect(header.toString()).toBe(`List-Unsubscribe: ${url}\r\n`);
-		expect(header.longestLine()).toBe(18 + url.length);
 	});
 
 	it("Date is RFC 5322 date-time in UTC", () => {

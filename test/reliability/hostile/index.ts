@@ -1,5 +1,6 @@
 /** The whole hostile-input corpus, and the shapes its suites use. */
 import { contentCases } from "./content-cases";
+import { edgeCases } from "./edge-cases";
 import { fieldCases } from "./field-cases";
 import { hardeningCases } from "./hardening-cases";
 import { injectionCases } from "./injection-cases";
@@ -12,6 +13,7 @@ export const hostileCases: HostileCase[] = [
 	...injectionCases,
 	...fieldCases,
 	...contentCases,
+	...edgeCases,
 	...requestCases,
 	...hardeningCases,
 ];
