@@ -1,9 +1,12 @@
 import { fileURLToPath } from "node:url";
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 // workerd verifies certificates: trust the TEST-ONLY CA, for the tests only.
 process.env.SSL_CERT_FILE = fileURLToPath(new URL("./test/fixtures/certs/ca.pem", import.meta.url));
+
+// The D1 schema (migrations/), applied in each test file by test/apply-migrations.ts.
+const migrations = await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url)));
 
 export default defineConfig({
 	plugins: [
@@ -19,12 +22,14 @@ export default defineConfig({
 					EHLO_NAME: "edgesend.test",
 					API_KEYS: "edgesend-test-key-1,edgesend-test-key-2",
 					CONTROL_URL: `http://127.0.0.1:${inject("controlPort")}`,
+					TEST_MIGRATIONS: migrations,
 				},
 			},
 		})),
 	],
 	test: {
 		globalSetup: ["./test/global-setup.ts"],
+		setupFiles: ["./test/apply-migrations.ts"],
 		include: ["test/**/*.test.ts", "src/**/*.test.ts"],
 		testTimeout: 30_000,
 		// One JSON log line per request is the API working as built; show it only for failing tests.

@@ -3,6 +3,8 @@
  * callers are told) → settings → CORS (public keys) → auth → public-key limits
  * → body limit → webhook signature → RateLimit headers (on the routes that
  * count) → routes.
+ * The provider's callbacks (/v1/events/engagelab) are signed by the provider
+ * and routed before auth, with only settings and the body limit.
  * /healthz and /openapi.json need neither settings nor credentials.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
@@ -19,9 +21,18 @@ import { requestLog } from "./api/middleware/request-log";
 import { ApiProblem, type ProblemCode, problem, problemResponse } from "./api/problem";
 import { batch, batchRoute } from "./api/routes/batch";
 import { mount, registerSecuritySchemes } from "./api/routes/common";
+import { engagelabEvents, engagelabEventsRoute } from "./api/routes/engagelab-events";
 import { health, healthRoute } from "./api/routes/health";
 import { limits, limitsRoute } from "./api/routes/limits";
 import { send, sendRoute } from "./api/routes/send";
+import {
+	deleteSuppressionHandler,
+	deleteSuppressionRoute,
+	getSuppressionHandler,
+	getSuppressionRoute,
+	listSuppressionsHandler,
+	listSuppressionsRoute,
+} from "./api/routes/suppressions";
 import type { AppEnv } from "./api/types";
 
 const OPENAPI_INFO = {
@@ -41,6 +52,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
 	const app = new OpenAPIHono<AppEnv>();
 
 	app.use(requestId(), requestLog());
+	// The provider's callbacks carry its signature, not our credentials: routed before auth.
+	app.use(engagelabEventsRoute.path, loadConfig(), limitBody());
+	mount(app, engagelabEventsRoute, engagelabEvents);
 	app.use(
 		"/v1/*",
 		tellPublicCallersLess(),
@@ -57,6 +71,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
 	mount(app, sendRoute, send);
 	mount(app, batchRoute, batch);
 	mount(app, limitsRoute, limits);
+	mount(app, listSuppressionsRoute, listSuppressionsHandler);
+	mount(app, getSuppressionRoute, getSuppressionHandler);
+	mount(app, deleteSuppressionRoute, deleteSuppressionHandler);
 
 	registerSecuritySchemes(app);
 	app.openAPIRegistry.registerPath({

@@ -36,6 +36,13 @@ export interface Config {
 	/** The decoded bytes of `whsec_…`. */
 	webhookSecret?: Uint8Array;
 	publicKeys: PublicKey[];
+	/** Delivery events (src/events/): the provider's callbacks in, signed events out. */
+	events: {
+		engagelabKey?: string;
+		webhookUrl?: string;
+		/** The decoded bytes of EVENTS_WEBHOOK_SECRET. */
+		webhookSecret?: Uint8Array;
+	};
 }
 
 /** What the worker reads from `env` (vars and secrets are strings; a TOML number may arrive as one). */
@@ -54,6 +61,9 @@ const settingNames = [
 	"API_KEYS",
 	"WEBHOOK_SECRET",
 	"PUBLIC_KEYS",
+	"ENGAGELAB_WEBHOOK_KEY",
+	"EVENTS_WEBHOOK_URL",
+	"EVENTS_WEBHOOK_SECRET",
 ] as const;
 
 /** Shorter keys can be guessed or brute-forced; 16 characters of a random key is ~96 bits. */
@@ -154,6 +164,16 @@ const settingsSchema = z
 		),
 		WEBHOOK_SECRET: webhookSecret,
 		PUBLIC_KEYS: jsonList,
+		ENGAGELAB_WEBHOOK_KEY: z
+			.string()
+			.trim()
+			.min(8, "must be the provider's app key (at least 8 characters)")
+			.optional(),
+		EVENTS_WEBHOOK_URL: z
+			.string()
+			.refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), "must be an http(s) URL")
+			.optional(),
+		EVENTS_WEBHOOK_SECRET: webhookSecret,
 	})
 	.superRefine((s, ctx) => {
 		if (s.SMTP_PORT === 25 && !isLoopback(s.SMTP_HOST)) {
@@ -165,6 +185,14 @@ const settingsSchema = z
 		}
 		if (s.SMTP_SECURITY === "none" && !isLoopback(s.SMTP_HOST)) {
 			ctx.addIssue({ code: "custom", path: ["SMTP_SECURITY"], message: "none is only allowed for a loopback host" });
+		}
+		if (Boolean(s.EVENTS_WEBHOOK_URL) !== Boolean(s.EVENTS_WEBHOOK_SECRET)) {
+			const missing = s.EVENTS_WEBHOOK_URL ? "EVENTS_WEBHOOK_SECRET" : "EVENTS_WEBHOOK_URL";
+			ctx.addIssue({
+				code: "custom",
+				path: [missing],
+				message: "required when the other EVENTS_WEBHOOK_ setting is set",
+			});
 		}
 		if (!s.API_KEYS.length && !s.WEBHOOK_SECRET && !s.PUBLIC_KEYS.length) {
 			ctx.addIssue({ code: "custom", path: ["API_KEYS"], message: "required (or WEBHOOK_SECRET or PUBLIC_KEYS)" });
@@ -213,6 +241,11 @@ export function readConfig(env: Settings, requestHost: string): ConfigResult {
 			apiKeys: s.API_KEYS,
 			...(s.WEBHOOK_SECRET ? { webhookSecret: s.WEBHOOK_SECRET } : {}),
 			publicKeys: s.PUBLIC_KEYS.map((k) => ({ ...k, to: k.to.map((a) => a.toLowerCase()) })),
+			events: {
+				...(s.ENGAGELAB_WEBHOOK_KEY ? { engagelabKey: s.ENGAGELAB_WEBHOOK_KEY } : {}),
+				...(s.EVENTS_WEBHOOK_URL ? { webhookUrl: s.EVENTS_WEBHOOK_URL } : {}),
+				...(s.EVENTS_WEBHOOK_SECRET ? { webhookSecret: s.EVENTS_WEBHOOK_SECRET } : {}),
+			},
 		},
 	};
 }

@@ -12,6 +12,8 @@ declare global {
 	namespace Cloudflare {
 		interface Env {
 			CONTROL_URL: string;
+			DB: D1Database;
+			TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
 		}
 	}
 }

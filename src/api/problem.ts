@@ -8,13 +8,19 @@ import type { FieldError } from "./field-path";
 export const problemCodes = {
 	validation_failed: { status: 400, title: "The request is not valid" },
 	unauthorized: { status: 401, title: "Missing or invalid credentials" },
+	callback_unsigned: { status: 401, title: "The provider callback carries no signature" },
+	callback_signature_invalid: { status: 401, title: "The provider callback's signature is not valid" },
+	callback_stale: { status: 401, title: "The provider callback's timestamp is outside the allowed window" },
+	callback_replayed: { status: 401, title: "This signature was already used with another body" },
 	forbidden: { status: 403, title: "Not allowed for this caller" },
 	not_found: { status: 404, title: "No such route" },
+	suppression_not_found: { status: 404, title: "This address is not suppressed" },
 	idempotency_in_flight: { status: 409, title: "A request with this Idempotency-Key is still in flight" },
 	payload_too_large: { status: 413, title: "The request or the message is too large" },
 	unsupported_media_type: { status: 415, title: "The body must be application/json" },
 	idempotency_key_reused: { status: 422, title: "This Idempotency-Key was used with a different request" },
 	attachment_fetch_failed: { status: 422, title: "An attachment could not be fetched" },
+	recipient_suppressed: { status: 422, title: "Every recipient is on the suppression list" },
 	rate_limited: { status: 429, title: "Too many messages" },
 	config_invalid: { status: 500, title: "The service is misconfigured" },
 	internal_error: { status: 500, title: "Internal error" },
@@ -55,9 +61,17 @@ export interface Problem {
 	code: ProblemCode;
 	errors?: FieldError[];
 	smtp?: SmtpDetail;
-	rejected?: { address: string; code: number; enhancedCode?: string; reply: string }[];
+	rejected?: Rejected[];
 	/** Seconds, on 429 and 503 (the same number as the Retry-After header). */
 	retryAfter?: number;
+}
+
+/** A recipient that was refused: by the relay (an SMTP code), or by us before the relay (a problem code). */
+export interface Rejected {
+	address: string;
+	code: number | "recipient_suppressed";
+	enhancedCode?: string;
+	reply: string;
 }
 
 export type ProblemExtras = Partial<Pick<Problem, "errors" | "smtp" | "rejected" | "retryAfter">>;

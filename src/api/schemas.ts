@@ -185,7 +185,9 @@ export const BatchSchema = z
 
 const RejectedSchema = z.object({
 	address: z.string(),
-	code: z.number().int(),
+	code: z.union([z.number().int(), z.literal("recipient_suppressed")]).openapi({
+		description: "The relay's SMTP reply code, or recipient_suppressed when we refused it before the relay",
+	}),
 	enhancedCode: z.string().optional(),
 	reply: z.string(),
 });

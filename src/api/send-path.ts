@@ -11,9 +11,10 @@ import { checkPublicMessage, withPublicDefaults } from "./auth/public-key";
 import { fieldErrors } from "./field-path";
 import type { Limiter } from "./limiter";
 import { resolveAttachments, toMessageInput, utf8AddressPaths } from "./message-input";
-import { ApiProblem, type Problem, validationProblem } from "./problem";
+import { ApiProblem, type Problem, type Rejected, validationProblem } from "./problem";
 import { type MessageBody, MessageSchema } from "./schemas";
 import { COOL_MS, configProblem, smtpOutcome } from "./smtp-problem";
+import { refuseSuppressed } from "./suppression-check";
 import type { Caller } from "./types";
 
 /** A message ready for the relay. */
@@ -22,18 +23,25 @@ export interface Prepared {
 	composed: ComposedMessage;
 	/** As the AUTH user's suffix: `api_user#<labelId>`. */
 	labelId?: string;
+	/** Recipients refused before the relay (suppressed); they join the answer's `rejected`. */
+	refused?: Rejected[];
 }
 
 export interface Sent {
 	id: string;
 	messageId: string;
 	accepted: string[];
-	rejected: { address: string; code: number; enhancedCode?: string; reply: string }[];
+	rejected: Rejected[];
 	warnings: { code: string; path: string; message: string }[];
 }
 
-/** Validates and composes one message; throws ApiProblem (400, 403, 413, 422). */
-export async function prepareMessage(input: unknown, config: Config, caller: Caller): Promise<Prepared> {
+/** Validates and composes one message, refusing suppressed recipients when `db` is given; throws ApiProblem (400, 403, 413, 422). */
+export async function prepareMessage(
+	input: unknown,
+	config: Config,
+	caller: Caller,
+	db?: D1Database,
+): Promise<Prepared> {
 	const parsed = MessageSchema.safeParse(caller.kind === "public" ? withPublicDefaults(caller.key, input) : input);
 	if (!parsed.success) throw validationProblem(fieldErrors(parsed.error.issues));
 	const body = parsed.data;
@@ -57,7 +65,8 @@ export async function prepareMessage(input: unknown, config: Config, caller: Cal
 			`the encoded message is ${composed.size} bytes; MAX_MESSAGE_BYTES is ${config.maxMessageBytes}`,
 		);
 	}
-	return body.labelId === undefined ? { body, composed } : { body, composed, labelId: String(body.labelId) };
+	const prepared = body.labelId === undefined ? { body, composed } : { body, composed, labelId: String(body.labelId) };
+	return refuseSuppressed(db, config.smtp.user, prepared);
 }
 
 /** The SMTP settings for one label (the AUTH user carries it). */
@@ -114,7 +123,7 @@ export async function deliver(session: SmtpSession, prepared: Prepared): Promise
 				id: delivery.id,
 				messageId: prepared.composed.messageId,
 				accepted: delivery.accepted,
-				rejected: delivery.rejected,
+				rejected: [...(prepared.refused ?? []), ...delivery.rejected],
 				warnings: prepared.composed.warnings,
 			},
 		};

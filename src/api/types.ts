@@ -6,7 +6,11 @@ import type { Config, PublicKey, Settings } from "../config";
 import type { LimitBindings } from "../limit";
 import type { Limiter } from "./limiter";
 
-export type Bindings = Settings & LimitBindings;
+export type Bindings = Settings &
+	LimitBindings & {
+		/** D1 (migrations/): suppressions and provider events. Optional so a Worker without it still sends. */
+		DB?: D1Database;
+	};
 
 /** Who is calling. `id` names the caller without its secret (idempotency keys are scoped by it). */
 export type Caller =

@@ -71,7 +71,7 @@ const batchNow: Handler<AppEnv> = (c) =>
 		const ready: Admitted[] = [];
 		for (const [index, message] of messages.entries()) {
 			try {
-				ready.push({ index, prepared: await prepareMessage(message, config, c.get("caller")) });
+				ready.push({ index, prepared: await prepareMessage(message, config, c.get("caller"), c.env.DB) });
 			} catch (error) {
 				results[index] = failure(error).problem;
 			}

@@ -52,7 +52,7 @@ const sendNow: Handler<AppEnv> = (c) =>
 	idempotent(c, async () => {
 		const config = c.get("config");
 		const caller = c.get("caller");
-		const prepared = await prepareMessage(await readJson(c), config, caller);
+		const prepared = await prepareMessage(await readJson(c), config, caller, c.env.DB);
 		const limiter = c.get("userLimiter");
 		const grant = await limiter.acquire(1);
 		if (!grant.granted) throw ApiProblem.of(limitedProblem(grant.retryAfterMs, "the api_user"));

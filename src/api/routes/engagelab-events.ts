@@ -1,0 +1,100 @@
+/**
+ * POST /v1/events/engagelab: the provider's event callbacks. No API key: the
+ * provider signs them (events/engagelab-signature.ts), and we refuse
+ * unsigned, badly signed, stale and replayed ones with 401. Each event is kept
+ * once; hard bounces and complaints suppress the recipient. The answer is 200
+ * whenever the callback was understood, also for a redelivery (the provider
+ * retries anything else).
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Handler } from "hono";
+import { bindSignature, keepEvent } from "../../events/callback-store";
+import { parseCallback } from "../../events/engagelab-payload";
+import { checkCallbackSignature } from "../../events/engagelab-signature";
+import { eventRules } from "../../events/status-rules";
+import { suppress } from "../../events/suppressions";
+import { publishProviderEvent } from "../event-publish";
+import { ApiProblem } from "../problem";
+import type { AppEnv } from "../types";
+import { problems } from "./common";
+
+export const engagelabEventsRoute = createRoute({
+	method: "post",
+	path: "/v1/events/engagelab",
+	summary: "EngageLab's email event callbacks (signed with ENGAGELAB_WEBHOOK_KEY)",
+	request: {
+		headers: z.object({
+			"X-WebHook-Timestamp": z.string().openapi({ description: "Provider timestamp (seconds or milliseconds)" }),
+			"X-WebHook-AppKey": z.string().optional().openapi({ description: 'Documented as the fixed value "email"' }),
+			"X-WebHook-Signature": z
+				.string()
+				.openapi({ description: "hex HMAC-SHA256(key, timestamp) or md5(timestamp+appKey+key)" }),
+		}),
+	},
+	responses: {
+		200: {
+			description: "Understood (new events applied; a redelivery changes nothing)",
+			content: {
+				"application/json": {
+					schema: z.object({ received: z.number().int(), new: z.number().int(), ignored: z.number().int() }),
+				},
+			},
+		},
+		...problems(400, 401, 404, 413, 500),
+	},
+});
+
+const refusals = {
+	unsigned: ["callback_unsigned", "X-WebHook-Timestamp and X-WebHook-Signature are required"],
+	bad_signature: ["callback_signature_invalid", "X-WebHook-Signature does not match ENGAGELAB_WEBHOOK_KEY"],
+	stale: ["callback_stale", "X-WebHook-Timestamp is more than 5 minutes from now"],
+} as const;
+
+export const engagelabEvents: Handler<AppEnv> = async (c) => {
+	const config = c.get("config");
+	const key = config.events.engagelabKey;
+	if (!key) throw new ApiProblem("not_found", "provider callbacks are off: ENGAGELAB_WEBHOOK_KEY is not set");
+	const db = c.env.DB;
+	if (!db) throw new ApiProblem("config_invalid", "the DB binding (D1) is missing: callbacks cannot be kept");
+	const now = Date.now();
+	const check = await checkCallbackSignature(c.req.raw.headers, key, now);
+	if (!check.ok) {
+		const [code, detail] = refusals[check.reason];
+		throw new ApiProblem(code, detail);
+	}
+	const raw = new Uint8Array(await c.req.arrayBuffer());
+	if ((await bindSignature(db, check.signature, raw, now)) === "conflict") {
+		throw new ApiProblem("callback_replayed", "this X-WebHook-Signature was already used with another body: refused");
+	}
+	let body: unknown;
+	try {
+		body = JSON.parse(new TextDecoder().decode(raw));
+	} catch {
+		throw new ApiProblem("validation_failed", "the callback body is not JSON", {
+			errors: [{ path: "", message: "is not JSON" }],
+		});
+	}
+	const parsed = await parseCallback(body, now);
+	if (!parsed.ok) {
+		throw new ApiProblem("validation_failed", `the callback is not one we understand: ${parsed.error}`, {
+			errors: [{ path: "", message: parsed.error }],
+		});
+	}
+	let fresh = 0;
+	for (const event of parsed.events) {
+		if (!(await keepEvent(db, event, now))) continue;
+		fresh++;
+		const rule = eventRules[event.type];
+		if (rule.suppress && event.recipient) {
+			const apiUser = event.apiUser ?? config.smtp.user;
+			await suppress(
+				db,
+				apiUser,
+				{ email: event.recipient, reason: rule.suppress, relayId: event.relayId, detail: event.detail },
+				now,
+			);
+		}
+		await publishProviderEvent(c, event);
+	}
+	return c.json({ received: parsed.events.length, new: fresh, ignored: parsed.ignored }, 200);
+};

@@ -1,0 +1,55 @@
+/**
+ * Outbound events, signed as Standard Webhooks (standardwebhooks.com):
+ * `webhook-id`, `webhook-timestamp` (Unix seconds) and `webhook-signature`
+ * = `v1,` + base64 HMAC-SHA256 over `id.timestamp.body`, keyed with the bytes
+ * of EVENTS_WEBHOOK_SECRET (`whsec_…`). The id is the event's own, so a retry
+ * carries the same id and receivers can drop duplicates.
+ */
+
+export interface MessageEventData {
+	ref: string | null;
+	messageId: string | null;
+	relayId: string;
+	to: string | null;
+	detail: string | null;
+}
+
+export interface OutboundEvent {
+	type: string;
+	/** ISO 8601: when the event happened. */
+	timestamp: string;
+	data: MessageEventData;
+}
+
+export interface SignedRequest {
+	headers: Record<string, string>;
+	body: string;
+}
+
+function base64(bytes: Uint8Array): string {
+	let binary = "";
+	for (const b of bytes) binary += String.fromCharCode(b);
+	return btoa(binary);
+}
+
+/** The body and headers of one delivery attempt of `event`, signed now. */
+export async function signEvent(
+	secret: Uint8Array,
+	webhookId: string,
+	event: OutboundEvent,
+	nowMs: number,
+): Promise<SignedRequest> {
+	const body = JSON.stringify(event);
+	const timestamp = String(Math.floor(nowMs / 1000));
+	const key = await crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+	const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${webhookId}.${timestamp}.${body}`));
+	return {
+		body,
+		headers: {
+			"content-type": "application/json",
+			"webhook-id": webhookId,
+			"webhook-timestamp": timestamp,
+			"webhook-signature": `v1,${base64(new Uint8Array(mac))}`,
+		},
+	};
+}

@@ -1,0 +1,110 @@
+/**
+ * What the event tests share: EngageLab-shaped callback bodies, signing them
+ * as the provider does (hex HMAC-SHA256 of the timestamp, or the md5 variant),
+ * posting them to the app, and webhook receivers in the Node process.
+ */
+
+import { call, type Overrides } from "../api/support";
+import { control } from "../helpers/relay";
+
+export const ENGAGELAB_KEY = "test-engagelab-app-key";
+export const eventSettings: Overrides = { ENGAGELAB_WEBHOOK_KEY: ENGAGELAB_KEY };
+
+const hexOf = (bytes: ArrayBuffer) =>
+	Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+
+export async function hmacHex(key: string, timestamp: string): Promise<string> {
+	const k = await crypto.subtle.importKey(
+		"raw",
+		new TextEncoder().encode(key),
+		{ name: "HMAC", hash: "SHA-256" },
+		false,
+		["sign"],
+	);
+	return hexOf(await crypto.subtle.sign("HMAC", k, new TextEncoder().encode(timestamp)));
+}
+
+export async function md5Hex(text: string): Promise<string> {
+	return hexOf(await crypto.subtle.digest("MD5", new TextEncoder().encode(text)));
+}
+
+let unique = 0;
+/** A relay id in the provider's format, unique in this run. */
+export const relayId = (tag: string) => `${Date.now()}_${++unique}_${tag}.sc-10_0_0_1-inbound`;
+
+/** A status callback (delivered, soft_bounce, invalid_email, sent, target). */
+export const statusCallback = (id: string, status: string, to: string, extra: Record<string, unknown> = {}) => ({
+	server: "email",
+	message_id: id,
+	itime: Date.now(),
+	status: {
+		message_status: status,
+		status_data: {
+			email_id: `${id}0$${to}`,
+			task_id: "-1",
+			api_user: "api_user",
+			message: `${status} by test`,
+			...extra,
+		},
+	},
+	custom_args: {},
+});
+
+/** A user-response callback (open, click, unsubscribe, report_spam). */
+export const responseCallback = (id: string, event: string, to: string) => ({
+	server: "email",
+	message_id: id,
+	itime: Date.now(),
+	response: { event, response_data: { email_id: `${id}0$${to}`, api_user: "api_user" } },
+});
+
+export interface SignOptions {
+	timestamp?: string;
+	signature?: string | null;
+	scheme?: "hmac" | "md5";
+}
+
+/** POSTs a callback body signed as the provider signs it (or as `options` say). */
+export async function postCallback(
+	body: unknown,
+	options: SignOptions = {},
+	overrides: Overrides = {},
+): Promise<Response> {
+	const timestamp = options.timestamp ?? String(Date.now());
+	const appKey = "email";
+	const signature =
+		options.signature !== undefined
+			? options.signature
+			: options.scheme === "md5"
+				? await md5Hex(`${timestamp}${appKey}${ENGAGELAB_KEY}`)
+				: await hmacHex(ENGAGELAB_KEY, timestamp);
+	const headers: Record<string, string> = { "Content-Type": "application/json", "X-WebHook-AppKey": appKey };
+	if (signature !== null) {
+		headers["X-WebHook-Timestamp"] = timestamp;
+		headers["X-WebHook-Signature"] = signature;
+	}
+	return call(
+		"/v1/events/engagelab",
+		{ method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) },
+		{ ...eventSettings, ...overrides },
+	);
+}
+
+export interface Received {
+	path: string;
+	headers: Record<string, string>;
+	body: string;
+	answered: number;
+}
+
+/** A webhook receiver in the Node process answering `statuses` in turn, then 200. */
+export async function startReceiver(statuses: number[] = []) {
+	const { port } = (await control("/receivers", { method: "POST", body: JSON.stringify({ statuses }) })) as {
+		port: number;
+	};
+	return {
+		url: `http://127.0.0.1:${port}/hooks`,
+		requests: async () => ((await control(`/receivers/${port}`)) as { requests: Received[] }).requests,
+		stop: () => control(`/receivers/${port}`, { method: "DELETE" }),
+	};
+}
