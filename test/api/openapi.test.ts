@@ -29,7 +29,17 @@ describe("GET /openapi.json", () => {
 
 		const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
 		expect(routes.sort()).toEqual(
-			["post /v1/send", "post /v1/batch", "get /v1/limits", "get /healthz", "get /openapi.json"].sort(),
+			[
+				"post /v1/send",
+				"post /v1/batch",
+				"get /v1/limits",
+				"get /healthz",
+				"get /openapi.json",
+				"post /v1/events/engagelab",
+				"get /v1/suppressions",
+				"get /v1/suppressions/{email}",
+				"delete /v1/suppressions/{email}",
+			].sort(),
 		);
 		expect(Object.keys(doc.components.schemas)).toEqual(
 			expect.arrayContaining([
@@ -40,6 +50,7 @@ describe("GET /openapi.json", () => {
 				"Sent",
 				"BatchResult",
 				"Problem",
+				"Suppression",
 				"Limits",
 			]),
 		);
