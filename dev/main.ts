@@ -7,12 +7,15 @@ import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ProviderRelay } from "../test/fixtures/provider-relay.ts";
+import { ActivityLog } from "./activity.ts";
 import { banner } from "./banner.ts";
+import { CallbackSimulator, DEV_ENGAGELAB_KEY } from "./callbacks.ts";
+import { type EventReceiver, startEventReceiver } from "./event-receiver.ts";
 import { type Inbox, startInbox } from "./inbox/server.ts";
 import { Outbox } from "./outbox.ts";
 import { startDevRelay } from "./relay.ts";
-import { DEV_API_KEY, DEV_SMTP_PASS, DEV_SMTP_USER, loadSettings, localWorkerVars } from "./settings.ts";
-import { startWrangler, type WranglerDev, waitForWorker } from "./wrangler.ts";
+import { DEV_API_KEY, DEV_SMTP_PASS, DEV_SMTP_USER, eventVars, loadSettings, localWorkerVars } from "./settings.ts";
+import { applyLocalMigrations, startWrangler, type WranglerDev, waitForWorker } from "./wrangler.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const settings = (() => {
@@ -27,13 +30,18 @@ const settings = (() => {
 let relay: ProviderRelay | undefined;
 let inbox: Inbox | undefined;
 let worker: WranglerDev | undefined;
+let receiver: EventReceiver | undefined;
+let callbacks: CallbackSimulator | undefined;
+const activity = new ActivityLog();
 let stopping = false;
 
 async function stop(code: number) {
 	if (stopping) return;
 	stopping = true;
 	console.log("Stopping the worker, the relay and the inbox…");
+	callbacks?.stop();
 	await worker?.stop();
+	await receiver?.close();
 	await inbox?.close();
 	await relay?.close();
 	process.exit(code);
@@ -56,7 +64,10 @@ try {
 			perMinute: settings.relayPerMinute,
 			outbox,
 		});
-		inbox = await startInbox(outbox);
+		inbox = await startInbox(outbox, activity);
+		callbacks = new CallbackSimulator(DEV_ENGAGELAB_KEY, activity);
+		const simulator = callbacks;
+		outbox.on("message", (m) => simulator.accepted(m));
 		outbox.on("message", (m) => {
 			const label = m.labelId ? ` label ${m.labelId}` : "";
 			console.log(`relay    │ queued ${m.relayId}: ${m.mailFrom} → ${m.rcptTo.join(", ")}${label}`);
@@ -67,11 +78,27 @@ try {
 		const limit = settings.relayPerMinute ? `${settings.relayPerMinute}/min, then 536 → 429` : "no limit";
 		relayLine = `local, localhost:${relay.port} (STARTTLS; ${limit}); mail kept in ${shown(outbox.dir)}`;
 	}
+	if (!settings.userEventsWebhook) receiver = await startEventReceiver(activity);
+	vars = { ...vars, ...eventVars(callbacks ? DEV_ENGAGELAB_KEY : undefined, receiver) };
+	activity.on("change", (a) => {
+		if (a.kind === "callback")
+			console.log(`relay    │ callback ${a.event} for ${a.recipient} → worker answered ${a.answered}`);
+		else
+			console.log(
+				`events   │ ${a.type} ${a.to ?? ""} (${a.verified ? "signature verified" : `NOT verified: ${a.error}`})`,
+			);
+	});
 	const defaultVars = join(root, ".dev.vars");
 	// Node checks that any `--env-file` in its arguments exists, even one meant for wrangler.
 	if (settings.varsFile !== defaultVars && !existsSync(settings.varsFile)) {
 		throw new Error(`EDGESEND_DEV_VARS names ${settings.varsFile}, which does not exist`);
 	}
+	await applyLocalMigrations({
+		root,
+		persistTo: join(settings.devDir, "state"),
+		logDir: join(settings.devDir, "logs"),
+		log: (line) => console.log(`wrangler │ ${line}`),
+	});
 	worker = await startWrangler({
 		root,
 		vars,
@@ -87,6 +114,7 @@ try {
 		void stop(1);
 	});
 	await waitForWorker(worker);
+	if (callbacks) callbacks.target = worker.url;
 	const apiKey = settings.userApiKeys ? undefined : DEV_API_KEY;
 	console.log(
 		banner({

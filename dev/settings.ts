@@ -28,6 +28,8 @@ export interface DevSettings {
 	relayPerMinute: number;
 	/** Whether API_KEYS comes from the vars file (then the banner must not print it). */
 	userApiKeys: boolean;
+	/** Whether EVENTS_WEBHOOK_URL comes from the vars file (else the dev receiver takes the events). */
+	userEventsWebhook: boolean;
 	/** SMTP_HOST when a real relay is configured, for the banner. */
 	realHost?: string;
 }
@@ -55,6 +57,7 @@ export function loadSettings(root: string, env: NodeJS.ProcessEnv = process.env)
 		localRelay,
 		relayPerMinute: perMinute,
 		userApiKeys: Boolean(vars.API_KEYS?.trim()),
+		userEventsWebhook: Boolean(vars.EVENTS_WEBHOOK_URL?.trim()),
 		realHost: localRelay ? undefined : host,
 	};
 }
@@ -71,4 +74,15 @@ export function localWorkerVars(settings: DevSettings, relayPort: number): Recor
 	};
 	if (!settings.userApiKeys) vars.API_KEYS = DEV_API_KEY;
 	return vars;
+}
+
+/** The `--var`s of delivery events: the simulated callbacks' key (local relay), and the dev receiver. */
+export function eventVars(
+	callbackKey: string | undefined,
+	receiver: { url: string; secret: string } | undefined,
+): Record<string, string> {
+	return {
+		...(callbackKey ? { ENGAGELAB_WEBHOOK_KEY: callbackKey } : {}),
+		...(receiver ? { EVENTS_WEBHOOK_URL: receiver.url, EVENTS_WEBHOOK_SECRET: receiver.secret } : {}),
+	};
 }

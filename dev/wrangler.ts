@@ -38,11 +38,37 @@ export async function freePort(): Promise<number> {
 	return typeof address === "object" && address ? address.port : 0;
 }
 
+function wranglerBin(root: string): string {
+	const require = createRequire(join(root, "package.json"));
+	return join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
+}
+
+/** Applies migrations/ to the local D1 database in `persistTo` (a no-op once applied), before the worker starts. */
+export async function applyLocalMigrations(options: Pick<WranglerOptions, "root" | "persistTo" | "logDir" | "log">) {
+	const child = spawn(
+		process.execPath,
+		[wranglerBin(options.root), "d1", "migrations", "apply", "DB", "--local", "--persist-to", options.persistTo],
+		{
+			cwd: options.root,
+			stdio: ["ignore", "pipe", "pipe"],
+			env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", WRANGLER_LOG_PATH: options.logDir },
+		},
+	);
+	const output: string[] = [];
+	for (const stream of [child.stdout, child.stderr]) {
+		if (stream) createInterface({ input: stream }).on("line", (line) => line.trim() && output.push(line));
+	}
+	const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+	if (code !== 0) {
+		for (const line of output) options.log(line);
+		throw new Error("applying migrations/ to the local D1 database failed (its output is above)");
+	}
+}
+
 export async function startWrangler(options: WranglerOptions): Promise<WranglerDev> {
 	const port = await freePort();
 	const inspectorPort = await freePort();
-	const require = createRequire(join(options.root, "package.json"));
-	const bin = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
+	const bin = wranglerBin(options.root);
 	const args = [
 		bin,
 		"dev",

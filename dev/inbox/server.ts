@@ -1,11 +1,13 @@
 /**
  * The dev inbox: a small HTTP server on 127.0.0.1 showing the outbox — the
  * list, each message (HTML in a sandboxed frame with its inline images, text,
- * parts to download, raw source) and a Server-Sent Events stream that tells
- * the page when a new message arrives.
+ * parts to download, raw source), the delivery activity (the provider
+ * callbacks the relay sent, the signed webhooks the worker sent out) and a
+ * Server-Sent Events stream that tells the page when either changes.
  */
 import { readFileSync } from "node:fs";
 import http from "node:http";
+import type { Activity, ActivityLog } from "../activity.ts";
 import type { Outbox, StoredMessage } from "../outbox.ts";
 import { MessageView } from "./message-view.ts";
 
@@ -28,7 +30,7 @@ export interface Inbox {
 	close(): Promise<void>;
 }
 
-export async function startInbox(outbox: Outbox): Promise<Inbox> {
+export async function startInbox(outbox: Outbox, activity: ActivityLog): Promise<Inbox> {
 	const view = new MessageView(outbox);
 	const streams = new Set<http.ServerResponse>();
 
@@ -37,6 +39,11 @@ export async function startInbox(outbox: Outbox): Promise<Inbox> {
 		for (const res of streams) res.write(event);
 	};
 	outbox.on("message", onMessage);
+	const onActivity = (entry: Activity) => {
+		const event = `event: activity\ndata: ${JSON.stringify(entry)}\n\n`;
+		for (const res of streams) res.write(event);
+	};
+	activity.on("change", onActivity);
 
 	const server = http.createServer(async (req, res) => {
 		try {
@@ -59,6 +66,7 @@ export async function startInbox(outbox: Outbox): Promise<Inbox> {
 		const file = STATIC[path];
 		if (file) return send(res, 200, file[1], page(file[0]));
 		if (path === "/events") return openStream(res);
+		if (path === "/api/activity") return sendJson(res, activity.entries);
 		if (path === "/api/messages") {
 			const summaries = await Promise.all(outbox.list().map((m) => view.summary(m)));
 			return sendJson(res, summaries);
@@ -118,6 +126,7 @@ export async function startInbox(outbox: Outbox): Promise<Inbox> {
 		url: `http://127.0.0.1:${port}/`,
 		close: async () => {
 			outbox.off("message", onMessage);
+			activity.off("change", onActivity);
 			for (const res of streams) res.end();
 			server.closeAllConnections();
 			await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -3,7 +3,10 @@
  * the workerd vitest suite): starts the dev runner with a throwaway outbox,
  * runs the curl it prints, then looks at the inbox in headless Chromium —
  * the subject listed, the message open, its inline image loaded, a second
- * mail appearing without a reload — saves a screenshot, and stops it all.
+ * mail appearing without a reload — saves a screenshot; then sends to
+ * bounce@example.com and follows the simulated hard bounce through the
+ * worker (suppressed, a signed webhook the dev receiver verified, the inbox
+ * timeline, a second screenshot) to the refusal of the next send; and stops it all.
  */
 /// <reference lib="dom" />
 import { execFile } from "node:child_process";
@@ -20,6 +23,7 @@ import { type DevBanner, type DevProcess, startDev } from "./dev-process.ts";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const artifacts = join(root, "test", ".artifacts");
 const screenshot = join(artifacts, "e2e-inbox.png");
+const bounceScreenshot = join(artifacts, "e2e-bounce-timeline.png");
 const work = mkdtempSync(join(tmpdir(), "edgesend-e2e-"));
 
 let passed = 0;
@@ -116,6 +120,7 @@ try {
 		assert(readFileSync(screenshot).length > 0, "empty screenshot");
 		console.log(`        screenshot: ${relative(process.cwd(), screenshot)}`);
 	});
+	await checkBounceLifecycle(page, banner);
 	await browser.close();
 	browser = undefined;
 
@@ -149,6 +154,52 @@ try {
 }
 console.log(`e2e: ${passed} passed, ${failed} failed`);
 process.exit(failed || passed === 0 ? 1 : 0);
+
+async function checkBounceLifecycle(page: Page, banner: DevBanner): Promise<void> {
+	const send = (subject: string) =>
+		fetch(`${banner.workerUrl}/v1/send`, {
+			method: "POST",
+			headers: { authorization: `Bearer ${banner.apiKey}`, "content-type": "application/json" },
+			body: JSON.stringify({ from: "dev@example.com", to: ["bounce@example.com"], subject, text: "bounce me" }),
+		});
+	const subject = `Bounce ${Date.now().toString(36)}`;
+	await check("a send to bounce@example.com is accepted by the relay", async () => {
+		const res = await send(subject);
+		assert(res.status === 200, `POST /v1/send answered ${res.status}: ${await res.text()}`);
+	});
+	await check("the simulated hard bounce suppresses bounce@example.com", async () => {
+		for (let i = 0; i < 50; i++) {
+			const res = await fetch(`${banner.workerUrl}/v1/suppressions/bounce@example.com`, {
+				headers: { authorization: `Bearer ${banner.apiKey}` },
+			});
+			if (res.status === 200) {
+				const entry = await res.json();
+				assert(entry.reason === "hard_bounce", `reason is ${entry.reason}`);
+				return;
+			}
+			await new Promise((resolve) => setTimeout(resolve, 200));
+		}
+		throw new Error("bounce@example.com was not suppressed within 10 s");
+	});
+	await check("the inbox timeline shows the bounce, and the webhook pane a verified message.bounced", async () => {
+		await page.locator("#messages li", { hasText: subject }).first().click();
+		await page.locator("#timeline li.bad", { hasText: "message.bounced" }).waitFor({ timeout: 15_000 });
+		await page.locator("#webhooks li", { hasText: "message.bounced" }).first().waitFor({ timeout: 5_000 });
+		const verdict = await page.locator("#webhooks li", { hasText: "message.bounced" }).first().textContent();
+		assert(verdict?.includes("signature verified"), `webhook pane says: ${verdict}`);
+		mkdirSync(artifacts, { recursive: true });
+		await page.screenshot({ path: bounceScreenshot });
+		console.log(`        screenshot: ${relative(process.cwd(), bounceScreenshot)}`);
+	});
+	await check("a following send to bounce@example.com is refused (422 recipient_suppressed)", async () => {
+		const res = await send(`${subject} again`);
+		const body = await res.json();
+		assert(
+			res.status === 422 && body.code === "recipient_suppressed",
+			`answered ${res.status} ${JSON.stringify(body)}`,
+		);
+	});
+}
 
 async function runCurl(banner: DevBanner): Promise<{ id: string }> {
 	// The command exactly as printed, plus a trailer with the status code.

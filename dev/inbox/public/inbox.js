@@ -4,6 +4,7 @@
 const $ = (id) => document.getElementById(id);
 const list = $("messages");
 let selected = null;
+let activity = [];
 let tab = "html";
 
 function el(tag, props = {}, ...children) {
@@ -79,6 +80,7 @@ async function open(id) {
 	].filter(([, value]) => value);
 	$("meta").replaceChildren(...meta.flatMap(([k, v]) => [el("dt", { textContent: k }), el("dd", { textContent: v })]));
 
+	showTimeline();
 	$("pane-html").src = m.hasHtml ? `/messages/${encodeURIComponent(id)}/html` : "about:blank";
 	$("pane-text").textContent = m.text ?? "";
 	$("part-count").textContent = m.attachments.length ? `(${m.attachments.length})` : "";
@@ -147,4 +149,69 @@ events.addEventListener("message", (event) => {
 	if (!selected) open(m.id);
 });
 
+// The delivery timeline of the open message: relay acceptance, then the
+// provider's callbacks and the webhooks edgesend sent for its relay id.
+const BAD = new Set(["invalid_email", "report_spam", "message.bounced", "message.complained"]);
+function showTimeline() {
+	if (!selected) return;
+	const steps = [{ at: selected.receivedAt, text: "accepted by the relay (250 Queued)", cls: "", kind: "" }];
+	for (const a of activity) {
+		if (a.relayId !== selected.relayId) continue;
+		if (a.kind === "callback") {
+			steps.push({
+				kind: "callback",
+				at: a.at,
+				text: `provider callback ${a.event} for ${a.recipient} → worker ${a.answered}`,
+				cls: BAD.has(a.event) ? "bad" : "",
+			});
+		} else {
+			steps.push({
+				kind: "webhook",
+				at: a.at,
+				text: `${a.type}${a.to ? ` (${a.to})` : ""} sent out, signature ${a.verified ? "verified" : "NOT verified"}`,
+				cls: BAD.has(a.type) ? "bad" : a.type === "message.delivered" ? "good" : "",
+			});
+		}
+	}
+	// The callback is logged once the worker answered it, after the webhook it caused: order by cause.
+	const order = { "": 0, callback: 1, webhook: 2 };
+	steps.sort((x, y) => x.at.localeCompare(y.at) || order[x.kind] - order[y.kind]);
+	$("timeline").replaceChildren(
+		...steps.map((s) => el("li", { className: s.cls, textContent: `${time(s.at)} · ${s.text}` })),
+	);
+}
+
+function webhookRow(w) {
+	return el(
+		"li",
+		{},
+		el("div", {}, el("strong", { textContent: w.type }), ` ${w.to ?? ""}`),
+		el("div", {
+			className: w.verified ? "verified" : "unverified",
+			textContent: w.verified ? "✓ signature verified" : `✗ not verified: ${w.error ?? ""}`,
+		}),
+		el("div", { className: "small", textContent: `${time(w.at)} · ${w.webhookId}` }),
+		w.detail ? el("div", { className: "small", textContent: w.detail }) : null,
+	);
+}
+
+function showWebhooks() {
+	const hooks = activity.filter((a) => a.kind === "webhook").reverse();
+	$("webhooks").replaceChildren(...hooks.map(webhookRow));
+	$("no-webhooks").hidden = hooks.length > 0;
+}
+
+events.addEventListener("activity", (event) => {
+	activity.push(JSON.parse(event.data));
+	showWebhooks();
+	showTimeline();
+});
+
+async function loadActivity() {
+	activity = await (await fetch("/api/activity")).json();
+	showWebhooks();
+	showTimeline();
+}
+
+loadActivity();
 loadList();
