@@ -1,17 +1,27 @@
 /**
- * Sends a new provider event out as a Standard Webhooks event when
- * EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET are set. For now one attempt,
- * in the background, without the message record (ref and messageId are null
- * until records exist); retries through the queue come with the records.
+ * Hands a new provider event to the outbound webhooks when
+ * EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET are set: stored as a delivery
+ * (events/webhook-deliveries.ts, in order per message) and attempted at once
+ * in the background; a failed attempt stays pending with its next time.
  */
 import type { Context } from "hono";
 import type { ProviderEvent } from "../events/engagelab-payload";
-import { deliverEvent } from "../events/outbound";
 import { eventRules } from "../events/status-rules";
+import { addDelivery, attemptDelivery } from "../events/webhook-deliveries";
 import { background } from "./background";
 import type { AppEnv } from "./types";
 
-export async function publishProviderEvent(c: Context<AppEnv>, event: ProviderEvent): Promise<void> {
+export interface RecordRef {
+	ref: string;
+	messageId: string;
+}
+
+export async function publishProviderEvent(
+	c: Context<AppEnv>,
+	db: D1Database,
+	event: ProviderEvent,
+	record?: RecordRef,
+): Promise<void> {
 	const { webhookUrl, webhookSecret } = c.get("config").events;
 	const type = eventRules[event.type].webhook;
 	if (!webhookUrl || !webhookSecret || !type) return;
@@ -19,23 +29,26 @@ export async function publishProviderEvent(c: Context<AppEnv>, event: ProviderEv
 		type,
 		timestamp: new Date(event.at).toISOString(),
 		data: {
-			ref: null,
-			messageId: null,
+			ref: record?.ref ?? null,
+			messageId: record?.messageId ?? null,
 			relayId: event.relayId,
 			to: event.recipient ?? null,
 			detail: event.detail ?? null,
 		},
 	};
+	const now = Date.now();
+	const stream = record?.ref ?? event.relayId;
+	if (!(await addDelivery(db, { id: event.id, stream, ref: record?.ref ?? null, event: outbound }, now))) return;
 	background(
 		c,
-		deliverEvent(webhookUrl, webhookSecret, event.id, outbound, Date.now()).then((attempt) => {
-			if (!attempt.ok) {
+		attemptDelivery(db, { url: webhookUrl, secret: webhookSecret }, event.id, now).then((next) => {
+			if (next.attempt && !next.attempt.ok) {
 				console.warn(
 					JSON.stringify({
 						level: "warn",
 						msg: "event webhook not delivered",
 						webhookId: event.id,
-						status: attempt.status,
+						status: next.attempt.status,
 					}),
 				);
 			}

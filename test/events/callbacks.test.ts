@@ -51,12 +51,14 @@ describe("provider event mapping", () => {
 
 	it("keeps every event of a message, in order, under its relay id", async () => {
 		const id = relayId("stored");
-		for (const body of [
-			statusCallback(id, "delivered", "ben@example.com"),
-			responseCallback(id, "open", "ben@example.com"),
-			responseCallback(id, "click", "ben@example.com"),
-		]) {
-			expect((await postCallback(body)).status).toBe(200);
+		const t0 = Date.now();
+		// Sent out of order; each has its own itime, as the provider's do.
+		for (const [body, at] of [
+			[responseCallback(id, "click", "ben@example.com"), t0 + 2],
+			[statusCallback(id, "delivered", "ben@example.com"), t0],
+			[responseCallback(id, "open", "ben@example.com"), t0 + 1],
+		] as const) {
+			expect((await postCallback({ ...body, itime: at })).status).toBe(200);
 		}
 		const stored = await eventsFor(env.DB, id);
 		expect(stored.map((e) => e.type)).toEqual(["delivered", "opened", "clicked"]);

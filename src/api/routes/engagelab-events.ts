@@ -94,7 +94,7 @@ export const engagelabEvents: Handler<AppEnv> = async (c) => {
 				now,
 			);
 		}
-		await publishProviderEvent(c, event);
+		await publishProviderEvent(c, db, event);
 	}
 	return c.json({ received: parsed.events.length, new: fresh, ignored: parsed.ignored }, 200);
 };

@@ -1,0 +1,115 @@
+/**
+ * Outbound event webhooks with retries, in order per message: each event is
+ * a row in `webhook_deliveries` (migrations/0002_webhooks.sql) and a
+ * `{kind: "webhook", id}` job on the queue. An attempt POSTs it signed
+ * (outbound.ts); a failure is retried about 30 s later, doubling up to an
+ * hour, until 24 h after the event. A delivery waits while an earlier one of
+ * the same stream (the message) is still pending, so a receiver sees a
+ * message's events in the order they happened.
+ */
+import { type Attempt, deliverEvent } from "./outbound";
+import type { OutboundEvent } from "./standard-webhooks";
+
+export const FIRST_RETRY_MS = 30_000;
+export const MAX_RETRY_MS = 3_600_000;
+export const DELIVERY_WINDOW_MS = 24 * 3_600_000;
+
+export interface WebhookJob {
+	kind: "webhook";
+	id: string;
+}
+
+export interface NewDelivery {
+	/** The event's webhook-id: the same on every attempt. */
+	id: string;
+	/** What orders deliveries: the record's ref, or the relay id. */
+	stream: string;
+	ref: string | null;
+	event: OutboundEvent;
+}
+
+/** What to do with the job: done, or look again at `dueAt`. */
+export type Next = { done: true; attempt?: Attempt } | { done: false; dueAt: number; attempt?: Attempt };
+
+export interface DeliveryRow {
+	id: string;
+	stream: string;
+	seq: number;
+	ref: string | null;
+	type: string;
+	status: "pending" | "delivered" | "failed";
+	attempts: number;
+	last_status: number | null;
+	last_attempt_at: number | null;
+}
+
+/** The delay before attempt `attempts + 1`, after `attempts` failed ones. */
+export const retryDelayMs = (attempts: number): number =>
+	Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1));
+
+/** Stores a delivery (once per id); answers whether it is new. */
+export async function addDelivery(db: D1Database, d: NewDelivery, nowMs: number): Promise<boolean> {
+	const result = await db
+		.prepare(
+			`INSERT INTO webhook_deliveries (id, stream, seq, ref, type, payload, status, next_attempt_at, deadline_at, created_at)
+			 VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM webhook_deliveries WHERE stream = ?2), ?3, ?4, ?5, 'pending', ?6, ?7, ?6)
+			 ON CONFLICT DO NOTHING`,
+		)
+		.bind(d.id, d.stream, d.ref, d.event.type, JSON.stringify(d.event), nowMs, nowMs + DELIVERY_WINDOW_MS)
+		.run();
+	return result.meta.changes > 0;
+}
+
+export async function deliveriesOf(db: D1Database, stream: string): Promise<DeliveryRow[]> {
+	const { results } = await db
+		.prepare(
+			"SELECT id, stream, seq, ref, type, status, attempts, last_status, last_attempt_at FROM webhook_deliveries WHERE stream = ? ORDER BY seq",
+		)
+		.bind(stream)
+		.all<DeliveryRow>();
+	return results;
+}
+
+export interface Target {
+	url: string;
+	secret: Uint8Array;
+}
+
+/** One look at a delivery job: wait for earlier ones, for its time, or attempt it now. */
+export async function attemptDelivery(db: D1Database, target: Target, id: string, nowMs: number): Promise<Next> {
+	const row = await db
+		.prepare(
+			"SELECT stream, seq, payload, status, attempts, next_attempt_at, deadline_at FROM webhook_deliveries WHERE id = ?",
+		)
+		.bind(id)
+		.first<{
+			stream: string;
+			seq: number;
+			payload: string;
+			status: string;
+			attempts: number;
+			next_attempt_at: number;
+			deadline_at: number;
+		}>();
+	if (row?.status !== "pending") return { done: true };
+	const earlier = await db
+		.prepare(
+			"SELECT MIN(next_attempt_at) AS due FROM webhook_deliveries WHERE stream = ? AND seq < ? AND status = 'pending'",
+		)
+		.bind(row.stream, row.seq)
+		.first<{ due: number | null }>();
+	// Behind an earlier event of the same message: look again just after it is due.
+	if (earlier?.due != null) return { done: false, dueAt: Math.max(nowMs, earlier.due) + 1000 };
+	if (row.next_attempt_at > nowMs) return { done: false, dueAt: row.next_attempt_at };
+	const attempt = await deliverEvent(target.url, target.secret, id, JSON.parse(row.payload) as OutboundEvent, nowMs);
+	const attempts = row.attempts + 1;
+	const next = nowMs + retryDelayMs(attempts);
+	const status = attempt.ok ? "delivered" : next > row.deadline_at ? "failed" : "pending";
+	await db
+		.prepare(
+			"UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status = ?, last_attempt_at = ?, next_attempt_at = ? WHERE id = ?",
+		)
+		.bind(status, attempts, attempt.status, nowMs, next, id)
+		.run();
+	return status === "pending" ? { done: false, dueAt: next, attempt } : { done: true, attempt };
+}

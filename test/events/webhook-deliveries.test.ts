@@ -1,0 +1,112 @@
+/**
+ * Outbound event deliveries with retries: a receiver's 500 brings the same
+ * event (same webhook-id, freshly signed) back about 30 s later, doubling;
+ * a message's events reach the receiver in order; after 24 h it gives up.
+ * Time is the test's own (`nowMs`), never waited for.
+ */
+import { env } from "cloudflare:workers";
+import { Webhook } from "standardwebhooks";
+import { describe, expect, it } from "vitest";
+import { decodeBase64 } from "../../src/api/bytes";
+import {
+	addDelivery,
+	attemptDelivery,
+	DELIVERY_WINDOW_MS,
+	deliveriesOf,
+	FIRST_RETRY_MS,
+} from "../../src/events/webhook-deliveries";
+import { startReceiver } from "./support";
+
+const SECRET = `whsec_${btoa("edgesend-delivery-test-secret-32")}`;
+const secretBytes = decodeBase64(SECRET.slice(6)) as Uint8Array;
+
+const event = (type: string, relayId: string) => ({
+	type,
+	timestamp: new Date().toISOString(),
+	data: { ref: null, messageId: null, relayId, to: "ben@example.com", detail: null },
+});
+
+let n = 0;
+const stream = () => `stream-${Date.now()}-${++n}`;
+
+describe("webhook deliveries", () => {
+	it("retries after a receiver's 500 with the same webhook-id, ~30 s later, then doubling", async () => {
+		const receiver = await startReceiver([500, 503]);
+		try {
+			const s = stream();
+			const t0 = Date.now();
+			await addDelivery(env.DB, { id: `evt_${s}`, stream: s, ref: null, event: event("message.delivered", s) }, t0);
+			const target = { url: receiver.url, secret: secretBytes };
+			const first = await attemptDelivery(env.DB, target, `evt_${s}`, t0);
+			expect(first).toMatchObject({ done: false, dueAt: t0 + FIRST_RETRY_MS, attempt: { ok: false, status: 500 } });
+			// Not due yet: nothing is sent.
+			expect(await attemptDelivery(env.DB, target, `evt_${s}`, t0 + 1000)).toEqual({
+				done: false,
+				dueAt: t0 + FIRST_RETRY_MS,
+			});
+			const second = await attemptDelivery(env.DB, target, `evt_${s}`, t0 + FIRST_RETRY_MS);
+			expect(second).toMatchObject({ done: false, dueAt: t0 + 3 * FIRST_RETRY_MS, attempt: { status: 503 } });
+			const third = await attemptDelivery(env.DB, target, `evt_${s}`, t0 + 3 * FIRST_RETRY_MS);
+			expect(third).toMatchObject({ done: true, attempt: { ok: true, status: 200 } });
+
+			const requests = await receiver.requests();
+			expect(requests.map((r) => r.answered)).toEqual([500, 503, 200]);
+			expect(new Set(requests.map((r) => r.headers["webhook-id"]))).toEqual(new Set([`evt_${s}`]));
+			for (const r of requests) expect(() => new Webhook(SECRET).verify(r.body, r.headers)).not.toThrow();
+			expect(await deliveriesOf(env.DB, s)).toMatchObject([{ status: "delivered", attempts: 3, last_status: 200 }]);
+		} finally {
+			await receiver.stop();
+		}
+	});
+
+	it("delivers a message's events in order: a later one waits for an earlier one still pending", async () => {
+		const receiver = await startReceiver([500]);
+		try {
+			const s = stream();
+			const t0 = Date.now();
+			const target = { url: receiver.url, secret: secretBytes };
+			await addDelivery(env.DB, { id: `evt_a_${s}`, stream: s, ref: null, event: event("message.delivered", s) }, t0);
+			await addDelivery(env.DB, { id: `evt_b_${s}`, stream: s, ref: null, event: event("message.complained", s) }, t0);
+			expect((await attemptDelivery(env.DB, target, `evt_a_${s}`, t0)).done).toBe(false); // the 500
+			const waiting = await attemptDelivery(env.DB, target, `evt_b_${s}`, t0);
+			expect(waiting).toEqual({ done: false, dueAt: t0 + FIRST_RETRY_MS + 1000 });
+			expect((await receiver.requests()).length).toBe(1);
+			expect((await attemptDelivery(env.DB, target, `evt_a_${s}`, t0 + FIRST_RETRY_MS)).done).toBe(true);
+			expect((await attemptDelivery(env.DB, target, `evt_b_${s}`, t0 + FIRST_RETRY_MS + 1000)).done).toBe(true);
+			const types = (await receiver.requests()).map((r) => (JSON.parse(r.body) as { type: string }).type);
+			expect(types).toEqual(["message.delivered", "message.delivered", "message.complained"]);
+		} finally {
+			await receiver.stop();
+		}
+	});
+
+	it("keeps retrying for 24 h, then marks the delivery failed", async () => {
+		const receiver = await startReceiver(Array(40).fill(500));
+		try {
+			const s = stream();
+			const t0 = Date.now();
+			const target = { url: receiver.url, secret: secretBytes };
+			await addDelivery(env.DB, { id: `evt_x_${s}`, stream: s, ref: null, event: event("message.bounced", s) }, t0);
+			let now = t0;
+			let next = await attemptDelivery(env.DB, target, `evt_x_${s}`, now);
+			while (!next.done) {
+				now = next.dueAt;
+				next = await attemptDelivery(env.DB, target, `evt_x_${s}`, now);
+			}
+			const [row] = await deliveriesOf(env.DB, s);
+			expect(row.status).toBe("failed");
+			expect(now - t0).toBeGreaterThanOrEqual(DELIVERY_WINDOW_MS - 3_600_000);
+			expect(row.attempts).toBe((await receiver.requests()).length);
+		} finally {
+			await receiver.stop();
+		}
+	});
+
+	it("stores an event once: the same webhook-id again adds nothing", async () => {
+		const s = stream();
+		const d = { id: `evt_once_${s}`, stream: s, ref: null, event: event("message.delivered", s) };
+		expect(await addDelivery(env.DB, d, Date.now())).toBe(true);
+		expect(await addDelivery(env.DB, d, Date.now())).toBe(false);
+		expect((await deliveriesOf(env.DB, s)).length).toBe(1);
+	});
+});
