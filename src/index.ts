@@ -1,6 +1,7 @@
 /**
- * The Worker: the JSON API (app.ts) for fetch, and the Durable Object classes
- * behind the rate limit and idempotency (limit/).
+ * The Worker: the JSON API (app.ts) for fetch, the Durable Object classes
+ * behind the rate limit and idempotency (limit/), and the RPC entrypoint
+ * EdgeSend for other Workers (rpc/).
  */
 
 import type { Bindings } from "./api/types";
@@ -13,3 +14,5 @@ export default {
 } satisfies ExportedHandler<Bindings>;
 
 export { IdempotencyStore, RateLimiter } from "./limit";
+export type * from "./rpc";
+export { EdgeSend } from "./rpc";

@@ -8,7 +8,8 @@ import { ControlServer } from "./fixtures/control-server.ts";
 export default async function setup(project: TestProject) {
 	const control = new ControlServer();
 	const controlPort = await control.listen();
-	const starttls = await control.add({ security: "starttls" });
+	// rpc-reject@…: a recipient the shared relay refuses, for callers whose settings cannot point elsewhere (the RPC door).
+	const starttls = await control.add({ security: "starttls", rejectRecipient: /^rpc-reject@/ });
 	const implicit = await control.add({ security: "tls" });
 	const plain = await control.add({ security: "none" });
 	project.provide("controlPort", controlPort);

@@ -16,7 +16,9 @@ export type Bindings = Settings &
 export type Caller =
 	| { kind: "bearer"; id: string }
 	| { kind: "webhook"; id: string; webhookId: string; signature: string; timestamp: string }
-	| { kind: "public"; id: string; key: PublicKey; origin: string; clientIp: string };
+	| { kind: "public"; id: string; key: PublicKey; origin: string; clientIp: string }
+	/** A Worker holding the service binding to the EdgeSend entrypoint (src/rpc/): the binding is the credential. */
+	| { kind: "binding"; id: string };
 
 /** Fields a route adds to the request's log line (never a secret, never message content). */
 export interface LogFields {

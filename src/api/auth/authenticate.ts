@@ -1,10 +1,11 @@
 /**
- * Decides who is calling, from the first credential present: a Bearer API
- * key, Standard Webhooks headers, or a public key in `?key=`. Nothing else
- * gets past it. A webhook's signature is checked later, by `verifyWebhookBody`,
+ * Decides who is calling, from the first credential present: the RPC door's
+ * mark (binding-caller.ts), a Bearer API key, Standard Webhooks headers, or a
+ * public key in `?key=`. Nothing else gets past it. A webhook's signature is checked later, by `verifyWebhookBody`,
  * once the body limit has bounded the bytes it covers.
  */
 import type { MiddlewareHandler } from "hono";
+import { bindingCallerOf } from "../binding-caller";
 import { ApiProblem } from "../problem";
 import type { AppEnv } from "../types";
 import { bearerToken, keyId, matchesApiKey } from "./bearer";
@@ -17,6 +18,11 @@ const PUBLIC_ROUTE = "/v1/send";
 export const authenticate = (): MiddlewareHandler<AppEnv> =>
 	async function authenticate(c, next) {
 		const config = c.get("config");
+		const viaBinding = bindingCallerOf(c.env);
+		if (viaBinding) {
+			c.set("caller", { kind: "binding", id: `binding:${viaBinding.name}` });
+			return next();
+		}
 		const authorization = c.req.header("Authorization");
 		if (authorization !== undefined) {
 			const token = bearerToken(authorization);

@@ -1,12 +1,14 @@
 /**
  * Reads the settings once per request (src/config.ts); a bad or missing one
  * answers 500 `config_invalid`. Which setting is wrong (never its value) is
- * written to the log, and told only to a caller holding one of API_KEYS: an
- * unauthenticated caller learns only that the service is misconfigured.
+ * written to the log, and told only to a caller holding one of API_KEYS or
+ * the service binding (src/rpc/): an unauthenticated caller learns only that
+ * the service is misconfigured.
  */
 import type { MiddlewareHandler } from "hono";
 import { readConfig, usableApiKeys } from "../../config";
 import { bearerToken, matchesApiKey } from "../auth/bearer";
+import { bindingCallerOf } from "../binding-caller";
 import { ApiProblem } from "../problem";
 import type { AppEnv } from "../types";
 
@@ -20,7 +22,8 @@ export const loadConfig = (): MiddlewareHandler<AppEnv> =>
 				JSON.stringify({ level: "error", msg: "config_invalid", requestId: c.get("requestId"), errors: result.errors }),
 			);
 			const token = bearerToken(c.req.header("Authorization") ?? "");
-			if (token && (await matchesApiKey(token, usableApiKeys(env)))) {
+			const trusted = bindingCallerOf(env) !== undefined || (token && (await matchesApiKey(token, usableApiKeys(env))));
+			if (trusted) {
 				throw new ApiProblem("config_invalid", `invalid settings: ${detail}`, { errors: result.errors });
 			}
 			throw new ApiProblem("config_invalid", "the service is misconfigured; its log names the setting");
