@@ -43,7 +43,13 @@ export interface Config {
 		/** The decoded bytes of EVENTS_WEBHOOK_SECRET. */
 		webhookSecret?: Uint8Array;
 	};
+	/** Warm relay sessions (src/pool/): SMTP_POOL, SMTP_POOL_IDLE_MS, SMTP_LOCATION_HINT. */
+	pool: { enabled: boolean; idleMs: number; locationHint?: LocationHint };
 }
+
+/** The platform's Durable Object location hints (SMTP_LOCATION_HINT). */
+export const LOCATION_HINTS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
+export type LocationHint = (typeof LOCATION_HINTS)[number];
 
 /** What the worker reads from `env` (vars and secrets are strings; a TOML number may arrive as one). */
 export type Settings = Partial<Record<(typeof settingNames)[number], string | number>>;
@@ -64,6 +70,9 @@ const settingNames = [
 	"ENGAGELAB_WEBHOOK_KEY",
 	"EVENTS_WEBHOOK_URL",
 	"EVENTS_WEBHOOK_SECRET",
+	"SMTP_POOL",
+	"SMTP_POOL_IDLE_MS",
+	"SMTP_LOCATION_HINT",
 ] as const;
 
 /** Shorter keys can be guessed or brute-forced; 16 characters of a random key is ~96 bits. */
@@ -174,6 +183,10 @@ const settingsSchema = z
 			.refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), "must be an http(s) URL")
 			.optional(),
 		EVENTS_WEBHOOK_SECRET: webhookSecret,
+		SMTP_POOL: z.enum(["on", "off"], { error: 'must be "on" or "off"' }).default("on"),
+		// Below the pool's 10-minute session lifetime.
+		SMTP_POOL_IDLE_MS: int(1000, 540_000).default(60_000),
+		SMTP_LOCATION_HINT: z.enum(LOCATION_HINTS, { error: `must be one of ${LOCATION_HINTS.join(", ")}` }).optional(),
 	})
 	.superRefine((s, ctx) => {
 		if (s.SMTP_PORT === 25 && !isLoopback(s.SMTP_HOST)) {
@@ -245,6 +258,11 @@ export function readConfig(env: Settings, requestHost: string): ConfigResult {
 				...(s.ENGAGELAB_WEBHOOK_KEY ? { engagelabKey: s.ENGAGELAB_WEBHOOK_KEY } : {}),
 				...(s.EVENTS_WEBHOOK_URL ? { webhookUrl: s.EVENTS_WEBHOOK_URL } : {}),
 				...(s.EVENTS_WEBHOOK_SECRET ? { webhookSecret: s.EVENTS_WEBHOOK_SECRET } : {}),
+			},
+			pool: {
+				enabled: s.SMTP_POOL === "on",
+				idleMs: s.SMTP_POOL_IDLE_MS,
+				...(s.SMTP_LOCATION_HINT ? { locationHint: s.SMTP_LOCATION_HINT } : {}),
 			},
 		},
 	};

@@ -1,7 +1,7 @@
 /**
  * The Worker: the JSON API (app.ts) for fetch, the Durable Object classes
- * behind the rate limit and idempotency (limit/), and the RPC entrypoint
- * EdgeSend for other Workers (rpc/).
+ * behind the rate limit and idempotency (limit/) and the warm relay sessions
+ * (pool/), and the RPC entrypoint EdgeSend for other Workers (rpc/).
  */
 
 import type { Bindings } from "./api/types";
@@ -14,5 +14,6 @@ export default {
 } satisfies ExportedHandler<Bindings>;
 
 export { IdempotencyStore, RateLimiter } from "./limit";
+export { RelayPool } from "./pool";
 export type * from "./rpc";
 export { EdgeSend } from "./rpc";

@@ -1,5 +1,6 @@
 /**
- * Delivers the admitted messages of a batch: one SMTP session per label (or a
+ * The direct path (no pool, or what no pool object took; see delivery.ts):
+ * delivers the admitted messages from the Worker: one SMTP session per label (or a
  * few for a long run of one label, see batch-plan.ts), sessions in parallel,
  * never more than six open at once, transactions one after another on each.
  * After a 536 a session stops; its unsent messages are answered 429.
@@ -16,7 +17,8 @@ export interface Admitted {
 	prepared: Prepared;
 }
 
-const notSentAfter536 = (): Delivered => ({
+/** A message not sent because the relay said 536 to an earlier one. */
+export const notSentAfter536 = (): Delivered => ({
 	ok: false,
 	problem: problem("rate_limited", "not sent: the relay's frequency limit was reached (536) earlier in this session", {
 		retryAfter: COOL_MS / 1000,

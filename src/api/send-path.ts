@@ -6,7 +6,14 @@
  */
 import type { Config } from "../config";
 import { type ComposedMessage, composeMessage, MimeValidationError } from "../mime";
-import { type SmtpConfig, SmtpConfigError, SmtpError, type SmtpSession } from "../smtp";
+import {
+	type Capabilities,
+	type Delivery,
+	type SmtpConfig,
+	SmtpConfigError,
+	SmtpError,
+	type SmtpSession,
+} from "../smtp";
 import { checkPublicMessage, withPublicDefaults } from "./auth/public-key";
 import { fieldErrors } from "./field-path";
 import type { Limiter } from "./limiter";
@@ -83,9 +90,8 @@ export function smtpConfigFor(config: Config, labelId: string | undefined): Smtp
 	};
 }
 
-/** What the session must offer for this message, checked before MAIL (nothing is sent when it fails). */
-function checkCapabilities(session: SmtpSession, prepared: Prepared): void {
-	const caps = session.capabilities;
+/** What the relay must offer for this message, checked before MAIL (nothing is sent when it fails). */
+export function checkCapabilities(caps: Readonly<Capabilities>, prepared: Prepared): void {
 	if (prepared.composed.smtpUtf8 && !caps.smtpUtf8) {
 		const paths = utf8AddressPaths(prepared.body);
 		throw validationProblem(
@@ -112,21 +118,25 @@ export function failure(error: unknown): Extract<Delivered, { ok: false }> {
 	throw error;
 }
 
+/** The answer for a message the relay accepted. */
+export function sentResult(prepared: Prepared, delivery: Delivery): Delivered {
+	return {
+		ok: true,
+		sent: {
+			id: delivery.id,
+			messageId: prepared.composed.messageId,
+			accepted: delivery.accepted,
+			rejected: [...(prepared.refused ?? []), ...delivery.rejected],
+			warnings: prepared.composed.warnings,
+		},
+	};
+}
+
 /** Sends one prepared message on an open session. */
 export async function deliver(session: SmtpSession, prepared: Prepared): Promise<Delivered> {
 	try {
-		checkCapabilities(session, prepared);
-		const delivery = await session.send(prepared.composed);
-		return {
-			ok: true,
-			sent: {
-				id: delivery.id,
-				messageId: prepared.composed.messageId,
-				accepted: delivery.accepted,
-				rejected: [...(prepared.refused ?? []), ...delivery.rejected],
-				warnings: prepared.composed.warnings,
-			},
-		};
+		checkCapabilities(session.capabilities, prepared);
+		return sentResult(prepared, await session.send(prepared.composed));
 	} catch (error) {
 		return failure(error);
 	}

@@ -4,10 +4,12 @@
  */
 import type { Config, PublicKey, Settings } from "../config";
 import type { LimitBindings } from "../limit";
+import type { PoolBindings } from "../pool";
 import type { Limiter } from "./limiter";
 
 export type Bindings = Settings &
-	LimitBindings & {
+	LimitBindings &
+	PoolBindings & {
 		/** D1 (migrations/): suppressions and provider events. Optional so a Worker without it still sends. */
 		DB?: D1Database;
 	};
@@ -28,6 +30,8 @@ export interface LogFields {
 	sent?: number;
 	failed?: number;
 	replayed?: boolean;
+	/** Whether the relay was reached on a warm pooled session or a new one (any new one in a batch: new). */
+	relay?: "warm" | "new";
 }
 
 export interface AppEnv {

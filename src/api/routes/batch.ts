@@ -6,8 +6,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Handler } from "hono";
 import { background } from "../background";
-import { type Admitted, deliverBatch } from "../batch-delivery";
 import { readJson } from "../body";
+import { type Admitted, type DeliveryReport, deliverMessages, observeRelay } from "../delivery";
 import { type DryRun, dryRunOf, isDryRun } from "../dry-run";
 import { fieldErrors } from "../field-path";
 import { idempotent } from "../idempotency";
@@ -68,6 +68,7 @@ const batchNow: Handler<AppEnv> = (c) =>
 		if (!envelope.success) throw validationProblem(fieldErrors(envelope.error.issues));
 		const messages = envelope.data.messages;
 		const results: Result[] = new Array(messages.length);
+		let relayReport: DeliveryReport | undefined;
 		const ready: Admitted[] = [];
 		for (const [index, message] of messages.entries()) {
 			try {
@@ -83,12 +84,15 @@ const batchNow: Handler<AppEnv> = (c) =>
 			for (const { index } of ready.slice(grant.granted)) {
 				results[index] = limitedProblem(grant.retryAfterMs, "the api_user");
 			}
-			const delivered = await deliverBatch(config, admitted, (closing) => background(c, closing));
+			const report = await deliverMessages(c.env, config, admitted, (work) => background(c, work));
+			const delivered = report.results;
+			relayReport = report;
 			for (const [index, d] of delivered) results[index] = asResult(d);
 			const all = [...delivered.values()];
 			await settle(limiter, grant.at, all);
 			c.get("log").sent = all.filter((d) => d.ok).length;
 		}
 		c.get("log").failed = results.filter((r) => r.status !== 200).length;
-		return c.json({ results }, 200);
+		const response = c.json({ results }, 200);
+		return relayReport ? observeRelay(relayReport, response, c.get("log")) : response;
 	});

@@ -1,15 +1,15 @@
 /** POST /v1/send: one message, answered with the relay's id or a problem. */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Handler } from "hono";
-import { SmtpSession } from "../../smtp";
 import { background } from "../background";
 import { readJson } from "../body";
+import { deliverMessages, observeRelay } from "../delivery";
 import { dryRunOf, isDryRun, messageBytes, wantsRawMessage } from "../dry-run";
 import { idempotent } from "../idempotency";
 import { limitedProblem } from "../limiter";
 import { ApiProblem, problemResponse } from "../problem";
 import { DryRunSchema, MessageSchema, SentSchema } from "../schemas";
-import { type Delivered, deliver, failure, prepareMessage, settle, smtpConfigFor } from "../send-path";
+import { type Delivered, prepareMessage, settle } from "../send-path";
 import type { AppEnv } from "../types";
 import { dryRunQuery, idempotencyHeaders, problems, rateLimitHeaderDocs, security } from "./common";
 
@@ -56,18 +56,10 @@ const sendNow: Handler<AppEnv> = (c) =>
 		const limiter = c.get("userLimiter");
 		const grant = await limiter.acquire(1);
 		if (!grant.granted) throw ApiProblem.of(limitedProblem(grant.retryAfterMs, "the api_user"));
-		let result: Delivered;
-		let session: SmtpSession | undefined;
-		try {
-			session = await SmtpSession.open(smtpConfigFor(config, prepared.labelId));
-			result = await deliver(session, prepared);
-		} catch (error) {
-			result = failure(error);
-		} finally {
-			if (session) background(c, session.close());
-		}
+		const report = await deliverMessages(c.env, config, [{ index: 0, prepared }], (work) => background(c, work));
+		const result = report.results.get(0) as Delivered;
 		await settle(limiter, grant.at, [result]);
-		if (!result.ok) return problemResponse(result.problem);
+		if (!result.ok) return observeRelay(report, problemResponse(result.problem), c.get("log"));
 		c.get("log").relayId = result.sent.id;
-		return c.json(result.sent, 200);
+		return observeRelay(report, c.json(result.sent, 200), c.get("log"));
 	});

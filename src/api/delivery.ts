@@ -1,0 +1,120 @@
+/**
+ * The one way a message reaches the relay, for /v1/send, /v1/batch and any
+ * later caller (a queue consumer): `deliverMessages`. With the pool on
+ * (SMTP_POOL, the RELAY_POOL binding) each message goes to a RelayPool object
+ * that holds warm sessions; what no pool object takes, and everything with the
+ * pool off, goes the direct way (batch-delivery.ts: sessions opened here).
+ */
+import type { Config } from "../config";
+import { errorFromData, type PoolJob, type PoolOutcome, sendThroughPool, shardName } from "../pool";
+import { SmtpError } from "../smtp";
+import { type Admitted, deliverBatch, notSentAfter536 } from "./batch-delivery";
+import { MAX_SESSIONS, runPooled } from "./batch-plan";
+import { checkCapabilities, type Delivered, failure, type Prepared, sentResult, smtpConfigFor } from "./send-path";
+import type { Bindings, LogFields } from "./types";
+
+export type { Admitted };
+
+/** How the answer reached the relay, for `Server-Timing: relay` and the log line. */
+export interface RelayUse {
+	ms: number;
+	/** Every message that reached the relay went on a session that was already open. */
+	warm: boolean;
+}
+
+export interface DeliveryReport {
+	/** By request index. */
+	results: Map<number, Delivered>;
+	/** Absent when no message reached the relay. */
+	relay?: RelayUse;
+}
+
+/** Delivers `admitted` (each with its own label); `waitUntil` keeps QUITs of direct sessions running. */
+export async function deliverMessages(
+	env: Bindings,
+	config: Config,
+	admitted: readonly Admitted[],
+	waitUntil: (work: Promise<void>) => void,
+): Promise<DeliveryReport> {
+	const started = Date.now();
+	const results = new Map<number, Delivered>();
+	const warmth: boolean[] = [];
+	const direct: Admitted[] = [];
+	const namespace = env.RELAY_POOL;
+	if (config.pool.enabled && namespace) {
+		const target = { namespace, ...(config.pool.locationHint ? { locationHint: config.pool.locationHint } : {}) };
+		let cooled = false;
+		await runPooled(
+			admitted.map((item) => async () => {
+				if (cooled) {
+					results.set(item.index, notSentAfter536());
+					return;
+				}
+				const smtp = smtpConfigFor(config, item.prepared.labelId);
+				const name = (shard: number) => shardName(smtp.host, smtp.port, smtp.user, shard);
+				const outcome = await sendThroughPool(target, name, () => jobFor(item.prepared, smtp, config.pool.idleMs));
+				if (outcome.kind === "direct") {
+					direct.push(item);
+					return;
+				}
+				const result = fromPool(item.prepared, outcome);
+				if (outcome.kind === "sent" || outcome.kind === "failed") warmth.push(outcome.warm && reached(result));
+				results.set(item.index, result);
+				cooled ||= !result.ok && result.cool;
+			}),
+			MAX_SESSIONS,
+		);
+	} else direct.push(...admitted);
+	if (direct.length) {
+		for (const [index, result] of await deliverBatch(config, direct, waitUntil)) {
+			results.set(index, result);
+			if (reached(result)) warmth.push(false);
+		}
+	}
+	const relay = warmth.length ? { ms: Date.now() - started, warm: warmth.every(Boolean) } : undefined;
+	return relay ? { results, relay } : { results };
+}
+
+/** Marks an answer that reached the relay: `Server-Timing: relay;dur=…;desc="warm"|"new"` and the log line. */
+export function observeRelay(report: DeliveryReport, response: Response, log: LogFields): Response {
+	if (!report.relay) return response;
+	const how = report.relay.warm ? "warm" : "new";
+	response.headers.set("Server-Timing", `relay;dur=${report.relay.ms};desc="${how}"`);
+	log.relay = how;
+	return response;
+}
+
+function jobFor(prepared: Prepared, smtp: ReturnType<typeof smtpConfigFor>, idleMs: number): PoolJob {
+	const { envelope, size, eightBit, smtpUtf8 } = prepared.composed;
+	return { smtp, envelope, size, eightBit, smtpUtf8, body: prepared.composed.body(), idleMs };
+}
+
+function fromPool(prepared: Prepared, outcome: Exclude<PoolOutcome, { kind: "direct" }>): Delivered {
+	switch (outcome.kind) {
+		case "sent":
+			return sentResult(prepared, outcome.delivery);
+		case "failed":
+			return failure(errorFromData(outcome.error));
+		case "unfit":
+			try {
+				checkCapabilities(outcome.capabilities, prepared);
+			} catch (error) {
+				return failure(error);
+			}
+			throw new Error("internal: the pool found the message unfit, the capabilities do not say why");
+		case "lost":
+			return failure(
+				new SmtpError(
+					`the relay pool was lost during the transaction (${outcome.detail}): the message may have been accepted`,
+					{ stage: "message", kind: "unknown" },
+				),
+			);
+	}
+}
+
+/** Whether the relay answered anything for this message (not a refused connection or a bad setting). */
+function reached(result: Delivered): boolean {
+	if (result.ok) return true;
+	const stage = result.problem.smtp?.stage;
+	return stage !== undefined && stage !== "connect" && stage !== "tls";
+}
