@@ -91,7 +91,8 @@ describe("warm relay sessions", () => {
 	it("delivers a batch through the pool, and the next batch reuses its sessions", async () => {
 		const relay = await startRelay({ security: "starttls" });
 		const batch = (round: number) => ({
-			messages: Array.from({ length: 12 }, (_, i) => message(`batch-${round}-${i}`, i % 3 ? {} : { labelId: 7 })),
+			// Six at once (the batch's width): all of the first batch's sessions are open together.
+			messages: Array.from({ length: 6 }, (_, i) => message(`batch-${round}-${i}`, i % 2 ? {} : { labelId: 7 })),
 		});
 		const first = await post("/v1/batch", batch(1), pooled(relay.port));
 		const firstConnections = (await relay.connections()).length;
@@ -99,14 +100,13 @@ describe("warm relay sessions", () => {
 		for (const response of [first, second]) {
 			expect(response.status).toBe(200);
 			const { results } = (await response.json()) as { results: { status: number }[] };
-			expect(results.map((r) => r.status)).toEqual(Array(12).fill(200));
+			expect(results.map((r) => r.status)).toEqual(Array(6).fill(200));
 		}
 		expect(relayTiming(second)).toBe("warm");
 		expect((await relay.connections()).length).toBe(firstConnections);
 		const messages = await relay.messages();
-		expect(messages).toHaveLength(24);
-		for (const m of messages)
-			expect(m.authUser).toBe(/test batch-\d-(0|3|6|9)\b/.test(m.data) ? "api_user#7" : "api_user");
+		expect(messages).toHaveLength(12);
+		for (const m of messages) expect(m.authUser).toBe(/test batch-\d-[024]\b/.test(m.data) ? "api_user#7" : "api_user");
 		for (const stats of await allStats(relay.port)) expect(stats.highWater).toBeLessThanOrEqual(6);
 		await relay.stop();
 	});
@@ -114,7 +114,8 @@ describe("warm relay sessions", () => {
 	it("SMTP_POOL=off: today's direct path exactly, one session per request, QUIT at its end", async () => {
 		const relay = await startRelay({ security: "starttls" });
 		// A port can be reused by a later relay: compare the pool's counters, not their values.
-		const before = await allStats(relay.port);
+		const opened = async () => (await allStats(relay.port)).map((s) => s.opened);
+		const before = await opened();
 		for (const tag of ["off-1", "off-2"]) {
 			const response = await post("/v1/send", message(tag), pooled(relay.port, { SMTP_POOL: "off" }));
 			expect(response.status).toBe(200);
@@ -125,8 +126,14 @@ describe("warm relay sessions", () => {
 		const verbs = (commands: string[]) => commands.map((line) => (line.startsWith("<") ? line : line.split(/[ :]/)[0]));
 		expect(connections.map((c) => verbs(c.commands))).toEqual([today, today]);
 		expect(connections[0].flights).toBe(connections[1].flights);
-		expect(connections.every((c) => c.closed)).toBe(true);
-		expect(await allStats(relay.port)).toEqual(before);
+		// The relay learns of a close a moment after the client makes it.
+		await vi.waitFor(
+			async () => {
+				if (!(await relay.connections()).every((c) => c.closed)) throw new Error("a direct session is still open");
+			},
+			{ timeout: 10_000, interval: 50 },
+		);
+		expect(await opened()).toEqual(before);
 		await relay.stop();
 	});
 });
