@@ -27,6 +27,9 @@ export default defineConfig({
 					CONTROL_URL: `http://127.0.0.1:${inject("controlPort")}`,
 					TEST_MIGRATIONS: migrations,
 				},
+				// Jobs go to a queue nobody consumes: the tests hand them to the consumer themselves
+				// (test/records/support.ts), with a clock they move, so no test waits out a delay.
+				queueProducers: { SEND_QUEUE: { queueName: "edgesend-send-tests" } },
 			},
 		})),
 	],

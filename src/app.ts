@@ -24,6 +24,14 @@ import { mount, registerSecuritySchemes } from "./api/routes/common";
 import { engagelabEvents, engagelabEventsRoute } from "./api/routes/engagelab-events";
 import { health, healthRoute } from "./api/routes/health";
 import { limits, limitsRoute } from "./api/routes/limits";
+import {
+	cancelMessage,
+	cancelMessageRoute,
+	getMessage,
+	getMessageRoute,
+	listMessages,
+	listMessagesRoute,
+} from "./api/routes/messages";
 import { send, sendRoute } from "./api/routes/send";
 import {
 	deleteSuppressionHandler,
@@ -71,6 +79,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
 	mount(app, sendRoute, send);
 	mount(app, batchRoute, batch);
 	mount(app, limitsRoute, limits);
+	mount(app, listMessagesRoute, listMessages);
+	mount(app, getMessageRoute, getMessage);
+	mount(app, cancelMessageRoute, cancelMessage);
 	mount(app, listSuppressionsRoute, listSuppressionsHandler);
 	mount(app, getSuppressionRoute, getSuppressionHandler);
 	mount(app, deleteSuppressionRoute, deleteSuppressionHandler);

@@ -45,6 +45,13 @@ export interface Config {
 	};
 	/** Warm relay sessions (src/pool/): SMTP_POOL, SMTP_POOL_IDLE_MS, SMTP_LOCATION_HINT. */
 	pool: { enabled: boolean; idleMs: number; locationHint?: LocationHint };
+	/** Message records and async sends (src/records/). */
+	records: {
+		/** Records older than this many days are deleted by the retention cron. */
+		retentionDays: number;
+		/** Messages one api_user may have waiting (queued, scheduled, sending) before async sends get 429. */
+		maxBacklog: number;
+	};
 }
 
 /** The platform's Durable Object location hints (SMTP_LOCATION_HINT). */
@@ -73,6 +80,8 @@ const settingNames = [
 	"SMTP_POOL",
 	"SMTP_POOL_IDLE_MS",
 	"SMTP_LOCATION_HINT",
+	"MESSAGE_RETENTION_DAYS",
+	"MAX_BACKLOG",
 ] as const;
 
 /** Shorter keys can be guessed or brute-forced; 16 characters of a random key is ~96 bits. */
@@ -187,6 +196,8 @@ const settingsSchema = z
 		// Below the pool's 10-minute session lifetime.
 		SMTP_POOL_IDLE_MS: int(1000, 540_000).default(60_000),
 		SMTP_LOCATION_HINT: z.enum(LOCATION_HINTS, { error: `must be one of ${LOCATION_HINTS.join(", ")}` }).optional(),
+		MESSAGE_RETENTION_DAYS: int(1, 3650).default(30),
+		MAX_BACKLOG: int(1, 10_000_000).default(100_000),
 	})
 	.superRefine((s, ctx) => {
 		if (s.SMTP_PORT === 25 && !isLoopback(s.SMTP_HOST)) {
@@ -264,6 +275,7 @@ export function readConfig(env: Settings, requestHost: string): ConfigResult {
 				idleMs: s.SMTP_POOL_IDLE_MS,
 				...(s.SMTP_LOCATION_HINT ? { locationHint: s.SMTP_LOCATION_HINT } : {}),
 			},
+			records: { retentionDays: s.MESSAGE_RETENTION_DAYS, maxBacklog: s.MAX_BACKLOG },
 		},
 	};
 }

@@ -1,17 +1,24 @@
 /**
- * The Worker: the JSON API (app.ts) for fetch, the Durable Object classes
- * behind the rate limit and idempotency (limit/) and the warm relay sessions
- * (pool/), and the RPC entrypoint EdgeSend for other Workers (rpc/).
+ * The Worker: the JSON API (app.ts) for fetch, the SEND_QUEUE consumer and
+ * the retention cron (records/), the Durable Object classes behind the rate
+ * limit and idempotency (limit/) and the warm relay sessions (pool/), and the
+ * RPC entrypoint EdgeSend for other Workers (rpc/).
  */
 
 import type { Bindings } from "./api/types";
 import { createApp } from "./app";
+import { consumeQueue, type QueueJob } from "./records/consumer";
+import { runRetention } from "./records/retention";
 
 const app = createApp();
 
 export default {
 	fetch: (request, env, ctx) => app.fetch(request, env, ctx),
-} satisfies ExportedHandler<Bindings>;
+	queue: (batch, env, ctx) => consumeQueue(batch, env, ctx),
+	scheduled: async (controller, env) => {
+		await runRetention(env, controller.scheduledTime);
+	},
+} satisfies ExportedHandler<Bindings, QueueJob>;
 
 export { IdempotencyStore, RateLimiter } from "./limit";
 export { RelayPool } from "./pool";

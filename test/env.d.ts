@@ -13,6 +13,7 @@ declare global {
 		interface Env {
 			CONTROL_URL: string;
 			DB: D1Database;
+			SPOOL: R2Bucket;
 			TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
 		}
 	}

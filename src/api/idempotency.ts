@@ -74,8 +74,15 @@ export async function idempotent(c: Context<AppEnv>, handle: () => Promise<Respo
 	const body = await response.clone().text();
 	// A body longer than the store keeps: that answer is simply not replayable.
 	if (worthKeeping(response, body) && body.length <= MAX_BODY_CHARS) {
-		const type = response.headers.get("Content-Type") ?? "application/json";
-		await store.complete(print, { status: response.status, headers: { "Content-Type": type }, body });
+		const headers: Record<string, string> = {
+			"Content-Type": response.headers.get("Content-Type") ?? "application/json",
+		};
+		// An async answer's record and preference are part of it (records/).
+		for (const name of ["Location", "Preference-Applied"]) {
+			const value = response.headers.get(name);
+			if (value !== null) headers[name] = value;
+		}
+		await store.complete(print, { status: response.status, headers, body });
 	} else {
 		await store.abandon(print);
 	}

@@ -151,6 +151,10 @@ export const MessageSchema = z
 		attachments: z.array(AttachmentSchema).max(100).optional(),
 		headers: HeadersSchema.optional(),
 		labelId: LabelIdSchema.optional(),
+		sendAt: z.iso.datetime({ offset: true, error: "must be an RFC 3339 date-time" }).optional().openapi({
+			description: "Deliver at this time (up to 30 days ahead): the send is async and answers 202 (status scheduled)",
+			example: "2026-12-24T08:00:00Z",
+		}),
 	})
 	.superRefine((m, ctx) => {
 		if (m.text === undefined && m.html === undefined) {
@@ -203,8 +207,49 @@ export const SentSchema = z
 		accepted: z.array(z.string()),
 		rejected: z.array(RejectedSchema),
 		warnings: z.array(WarningSchema),
+		ref: z.string().optional().openapi({
+			description: "The message's record: GET /v1/messages/{ref} (when the DB binding is present)",
+			example: "msg_2f7kq4m6x3b5n7p2r4t6v8y3za",
+		}),
 	})
 	.openapi("Sent");
+
+export const MessageStatusSchema = z
+	.enum(["queued", "scheduled", "sending", "sent", "failed", "canceled", "unknown"])
+	.openapi("MessageStatus");
+
+export const AcceptedSchema = z
+	.object({
+		ref: z.string().openapi({ example: "msg_2f7kq4m6x3b5n7p2r4t6v8y3za" }),
+		status: z.enum(["queued", "scheduled"]),
+		messageId: z.string().openapi({ description: "Our Message-ID header", example: "<a1b2c3@example.com>" }),
+	})
+	.openapi("Accepted");
+
+export const MessageRecordSchema = z
+	.object({
+		ref: z.string(),
+		status: MessageStatusSchema,
+		messageId: z.string(),
+		relayId: z.string().nullable(),
+		from: z.string(),
+		to: z.array(z.string()),
+		subject: z.string(),
+		createdAt: z.string().openapi({ description: "RFC 3339" }),
+		sendAt: z.string().nullable(),
+		sentAt: z.string().nullable(),
+		attempts: z.number().int(),
+		lastError: z.unknown().nullable().openapi({ description: "The problem that ended it or the last transient one" }),
+		events: z.array(z.object({ type: z.string(), at: z.string(), detail: z.unknown().optional() })).optional(),
+	})
+	.openapi("MessageRecord");
+
+export const MessageListSchema = z
+	.object({
+		messages: z.array(MessageRecordSchema),
+		cursor: z.string().nullable().openapi({ description: "Pass as ?cursor= for the next page; null: no more" }),
+	})
+	.openapi("MessageList");
 
 export const ProblemSchema = z
 	.object({
@@ -229,7 +274,7 @@ export const ProblemSchema = z
 
 export const BatchResultSchema = z
 	.object({
-		results: z.array(z.union([SentSchema.extend({ status: z.literal(200) }), ProblemSchema])),
+		results: z.array(z.union([SentSchema.extend({ status: z.literal(200) }), AcceptedSchema, ProblemSchema])),
 	})
 	.openapi("BatchResult");
 

@@ -12,6 +12,10 @@ export type Bindings = Settings &
 	PoolBindings & {
 		/** D1 (migrations/): suppressions and provider events. Optional so a Worker without it still sends. */
 		DB?: D1Database;
+		/** Async sends (src/records/): `{kind: "send", ref}` jobs, consumed by this Worker. */
+		SEND_QUEUE?: Queue<{ kind: string } & Record<string, unknown>>;
+		/** Message bytes waiting for delivery (src/records/spool.ts). */
+		SPOOL?: R2Bucket;
 	};
 
 /** Who is calling. `id` names the caller without its secret (idempotency keys are scoped by it). */

@@ -39,6 +39,9 @@ describe("GET /openapi.json", () => {
 				"get /v1/suppressions",
 				"get /v1/suppressions/{email}",
 				"delete /v1/suppressions/{email}",
+				"get /v1/messages",
+				"get /v1/messages/{ref}",
+				"delete /v1/messages/{ref}",
 			].sort(),
 		);
 		expect(Object.keys(doc.components.schemas)).toEqual(
@@ -51,6 +54,9 @@ describe("GET /openapi.json", () => {
 				"BatchResult",
 				"Problem",
 				"Suppression",
+				"Accepted",
+				"MessageRecord",
+				"MessageList",
 				"Limits",
 			]),
 		);
@@ -62,7 +68,11 @@ describe("GET /openapi.json", () => {
 			responses: Record<string, { headers?: Record<string, unknown> }>;
 		};
 		expect(send.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: "dryRun", in: "query" })]));
-		expect(Object.keys(send.responses["200"].headers ?? {})).toEqual(["RateLimit-Policy", "RateLimit"]);
+		expect(Object.keys(send.responses["200"].headers ?? {})).toEqual(["RateLimit-Policy", "RateLimit", "Location"]);
+		expect(Object.keys(send.responses["202"].headers ?? {})).toEqual(["Location", "Preference-Applied"]);
+		expect(send.parameters).toEqual(
+			expect.arrayContaining([expect.objectContaining({ name: "Prefer", in: "header" })]),
+		);
 		expect(Object.keys(send.responses["429"].headers ?? {})).toEqual(["RateLimit-Policy", "RateLimit", "Retry-After"]);
 		expect(JSON.stringify(send.responses["200"])).toContain("#/components/schemas/DryRun");
 	});

@@ -4,7 +4,19 @@
  * with one acquire, and the answer has one result per message, in order.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Handler } from "hono";
+import type { Context, Handler } from "hono";
+import type { Accepted } from "../../records/accept";
+import { syncRecord, writeSyncRecords } from "../../records/sync-record";
+import {
+	accept,
+	acceptedHeaders,
+	asyncBindings,
+	backlogFull,
+	backlogRoom,
+	prefersAsync,
+	refusePublicAsync,
+	senderOf,
+} from "../async-send";
 import { background } from "../background";
 import { readJson } from "../body";
 import { type Admitted, type DeliveryReport, deliverMessages, observeRelay } from "../delivery";
@@ -16,7 +28,15 @@ import { type Problem, validationProblem } from "../problem";
 import { BatchDryRunSchema, BatchEnvelopeSchema, BatchResultSchema, BatchSchema } from "../schemas";
 import { type Delivered, failure, prepareMessage, type Sent, settle } from "../send-path";
 import type { AppEnv } from "../types";
-import { dryRunQuery, idempotencyHeaders, problems, rateLimitHeaderDocs, security } from "./common";
+import {
+	acceptedHeaderDocs,
+	asyncHeaders,
+	dryRunQuery,
+	idempotencyHeaders,
+	problems,
+	rateLimitHeaderDocs,
+	security,
+} from "./common";
 
 export const batchRoute = createRoute({
 	method: "post",
@@ -24,7 +44,7 @@ export const batchRoute = createRoute({
 	summary: "Send up to 100 messages; one SMTP session per label",
 	security: [security.bearer, security.webhook],
 	request: {
-		headers: idempotencyHeaders,
+		headers: idempotencyHeaders.extend(asyncHeaders.shape),
 		query: dryRunQuery,
 		body: { required: true, content: { "application/json": { schema: BatchSchema } } },
 	},
@@ -35,13 +55,58 @@ export const batchRoute = createRoute({
 			headers: rateLimitHeaderDocs,
 			content: { "application/json": { schema: z.union([BatchResultSchema, BatchDryRunSchema]) } },
 		},
+		202: {
+			description:
+				"Prefer: respond-async or a sendAt: one result per message, in order: {ref, status: queued|scheduled, messageId} or a problem",
+			headers: acceptedHeaderDocs,
+			content: { "application/json": { schema: BatchResultSchema } },
+		},
 		...problems(400, 401, 403, 409, 413, 415, 500),
 	},
 });
 
-type Result = (Sent & { status: 200 }) | Problem;
+type Result = (Sent & { status: 200; ref?: string }) | Accepted | Problem;
 
-const asResult = (d: Delivered): Result => (d.ok ? { status: 200, ...d.sent } : d.problem);
+const asResult = (d: Delivered, ref?: string): Result =>
+	d.ok ? { status: 200, ...d.sent, ...(ref ? { ref } : {}) } : d.problem;
+
+/** Async: every valid message queued (202), in order, as far as the backlog has room. */
+async function batchLater(c: Context<AppEnv>, ready: Admitted[], results: Result[]): Promise<Response> {
+	refusePublicAsync(c);
+	const env = asyncBindings(c);
+	const room = await backlogRoom(c, env.DB, ready.length);
+	const now = Date.now();
+	for (const [n, { index, prepared }] of ready.entries()) {
+		try {
+			results[index] = n < room ? await accept(c, env, prepared, now) : backlogFull();
+		} catch (error) {
+			results[index] = failure(error).problem;
+		}
+	}
+	acceptedHeaders(c);
+	return c.json({ results }, 202);
+}
+
+/** The records of a sync batch's deliveries (when D1 is bound): ref by request index. */
+async function recordSyncBatch(
+	c: Context<AppEnv>,
+	admitted: readonly Admitted[],
+	delivered: Map<number, Delivered>,
+): Promise<Map<number, string>> {
+	const refs = new Map<number, string>();
+	const db = c.env.DB;
+	if (!db) return refs;
+	const now = Date.now();
+	const written = admitted.flatMap(({ index, prepared }) => {
+		const d = delivered.get(index);
+		if (!d) return [];
+		const record = syncRecord(db, senderOf(c), prepared, d, now);
+		refs.set(index, record.ref);
+		return [record];
+	});
+	await writeSyncRecords(db, written);
+	return refs;
+}
 
 /** A dry run of each message: one result per message, nothing admitted or sent. */
 const batchDry: Handler<AppEnv> = async (c) => {
@@ -77,6 +142,9 @@ const batchNow: Handler<AppEnv> = (c) =>
 				results[index] = failure(error).problem;
 			}
 		}
+		if (prefersAsync(c) || ready.some((r) => r.prepared.body.sendAt !== undefined)) {
+			return batchLater(c, ready, results);
+		}
 		if (ready.length) {
 			const limiter = c.get("userLimiter");
 			const grant = await limiter.acquire(ready.length);
@@ -87,7 +155,8 @@ const batchNow: Handler<AppEnv> = (c) =>
 			const report = await deliverMessages(c.env, config, admitted, (work) => background(c, work));
 			const delivered = report.results;
 			relayReport = report;
-			for (const [index, d] of delivered) results[index] = asResult(d);
+			const refs = await recordSyncBatch(c, admitted, delivered);
+			for (const [index, d] of delivered) results[index] = asResult(d, refs.get(index));
 			const all = [...delivered.values()];
 			await settle(limiter, grant.at, all);
 			c.get("log").sent = all.filter((d) => d.ok).length;

@@ -97,6 +97,23 @@ export const idempotencyHeaders = z.object({
 		.openapi({ description: "A repeat within 24 h replays the first answer (Idempotent-Replayed: true)" }),
 });
 
+export const asyncHeaders = z.object({
+	Prefer: z.string().optional().openapi({
+		description:
+			"respond-async (RFC 7240): validate and compose now, answer 202 with the record's ref, deliver through the queue with retries",
+		example: "respond-async",
+	}),
+});
+
+export const acceptedHeaderDocs = {
+	Location: { description: "/v1/messages/{ref}: the message's record", schema: { type: "string" as const } },
+	"Preference-Applied": { description: "respond-async", schema: { type: "string" as const } },
+};
+
+export const locationHeaderDoc = {
+	Location: { description: "/v1/messages/{ref}: the message's record", schema: { type: "string" as const } },
+};
+
 type Route = RouteConfig & { getRoutingPath(): string };
 
 /** Documents `route` and routes it to `handler`. Validation happens in the handler, with the same schemas. */

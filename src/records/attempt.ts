@@ -1,0 +1,160 @@
+/**
+ * One delivery attempt of an async message, driven by its record: wait if it
+ * is not due, take a permit from the api_user's limiter, deliver through the
+ * path the sync send uses (deliverMessages), and move the record to what the
+ * outcome means. Returns when (if ever) the job should come back.
+ */
+
+import { deliverMessages } from "../api/delivery";
+import { type Limiter, userLimiter } from "../api/limiter";
+import type { MessageBody } from "../api/schemas";
+import { type Delivered, type Prepared, settle } from "../api/send-path";
+import type { Bindings } from "../api/types";
+import type { Config } from "../config";
+import { retryDelayMs } from "./backoff";
+import { errorOf, verdictOf } from "./outcome";
+import { dropSpool, unspool } from "./spool";
+import { getRecord, moveStatus } from "./store";
+import { FINAL_STATUSES, type MessageRecord, WAITING_STATUSES } from "./types";
+
+/** What the consumer does with the job: done, or back on the queue to be looked at again at `dueAt`. */
+export type Next = { done: true } | { done: false; dueAt: number };
+
+const DONE: Next = { done: true };
+
+export interface AttemptContext {
+	env: Bindings & { DB: D1Database; SPOOL: R2Bucket };
+	config: Config;
+	now: () => number;
+	closeLater: (closing: Promise<void>) => void;
+	/** The limiter to take permits from (default: the api_user's). */
+	limiter?: Limiter;
+}
+
+export async function attemptSend(ctx: AttemptContext, ref: string): Promise<Next> {
+	const { env } = ctx;
+	const record = await getRecord(env.DB, ref);
+	if (!record) return DONE; // deleted by retention, or never written
+	if (FINAL_STATUSES.includes(record.status)) {
+		await dropSpool(env.SPOOL, record.spoolKey);
+		return DONE;
+	}
+	// `sending`: another delivery of this job is at work (queues deliver at least once).
+	if (!WAITING_STATUSES.includes(record.status)) return DONE;
+	const now = ctx.now();
+	const dueAt = record.nextAttemptAt ?? record.createdAt;
+	if (dueAt > now) return { done: false, dueAt };
+	if (now >= record.deadlineAt) return giveUp(ctx, record, now, record.lastError);
+	if (!(await moveStatus(env.DB, ref, WAITING_STATUSES, "sending"))) return DONE; // canceled meanwhile
+
+	const limiter = ctx.limiter ?? userLimiter(env, ctx.config);
+	const grant = await limiter.acquire(1);
+	if (!grant.granted) {
+		// Smoothed, not refused: back in line when the window has room; not an attempt.
+		const next = now + Math.max(1000, grant.retryAfterMs);
+		await moveStatus(env.DB, ref, ["sending"], "queued", { nextAttemptAt: next });
+		return { done: false, dueAt: next };
+	}
+	const prepared = record.envelope && record.spoolKey ? await preparedOf(env.SPOOL, record) : undefined;
+	if (!prepared) {
+		await limiter.release(1, grant.at);
+		const lastError = { code: "internal_error", detail: "the message bytes are gone from the spool" };
+		return finish(ctx, record, "failed", { lastError }, now);
+	}
+	const config = {
+		...ctx.config,
+		smtp: { ...ctx.config.smtp, ehloName: record.envelope?.ehloName ?? ctx.config.smtp.ehloName },
+	};
+	// The same way /v1/send delivers (warm pool sessions when on, else a direct session).
+	const report = await deliverMessages(env, config, [{ index: 0, prepared }], ctx.closeLater);
+	const delivered = report.results.get(0) as Delivered;
+	await settle(limiter, grant.at, [delivered]);
+	const at = ctx.now();
+	const attempts = record.attempts + 1;
+	const verdict = verdictOf(delivered);
+	const relayId = delivered.ok ? delivered.sent.id : undefined;
+	const detail = delivered.ok
+		? { attempt: attempts, relayId, accepted: delivered.sent.accepted, rejected: delivered.sent.rejected }
+		: { attempt: attempts, ...errorOf(delivered.problem) };
+	if (verdict.final) {
+		const lastError = verdict.problem ? errorOf(verdict.problem) : undefined;
+		return finish(
+			ctx,
+			record,
+			verdict.status,
+			{
+				attempts,
+				...(relayId && !record.relayId ? { relayId } : {}),
+				...(verdict.status === "sent" ? { sentAt: at } : {}),
+				...(lastError ? { lastError } : {}),
+			},
+			at,
+			detail,
+		);
+	}
+	const next = at + retryDelayMs(attempts, verdict.retryAfterMs);
+	if (next >= record.deadlineAt) {
+		return giveUp(ctx, { ...record, status: "sending", attempts }, at, errorOf(verdict.problem), detail);
+	}
+	await moveStatus(
+		env.DB,
+		ref,
+		["sending"],
+		"queued",
+		{
+			attempts,
+			nextAttemptAt: next,
+			lastError: errorOf(verdict.problem),
+			...(relayId && !record.relayId ? { relayId } : {}),
+			...(verdict.onlyTo ? { pendingTo: verdict.onlyTo } : {}),
+		},
+		{ type: "attempt_failed", at, detail: { ...detail, retryAt: new Date(next).toISOString() } },
+	);
+	return { done: false, dueAt: next };
+}
+
+/** The spooled bytes with the envelope still to deliver (only the pending recipients after a partial 4xx). */
+async function preparedOf(bucket: R2Bucket, record: MessageRecord): Promise<Prepared | undefined> {
+	const envelope = record.envelope;
+	if (!envelope || !record.spoolKey) return undefined;
+	const to = record.pendingTo ?? envelope.to;
+	const composed = await unspool(bucket, record.spoolKey, record.messageId, { ...envelope, to });
+	if (!composed) return undefined;
+	// Only the addresses matter past composing (which of them need SMTPUTF8).
+	const body = { from: envelope.from, to, subject: record.subject, text: "" } satisfies MessageBody;
+	return { body, composed, ...(record.labelId === null ? {} : { labelId: record.labelId }) };
+}
+
+async function finish(
+	ctx: AttemptContext,
+	record: MessageRecord,
+	status: "sent" | "failed" | "unknown",
+	change: Parameters<typeof moveStatus>[4],
+	at: number,
+	detail?: unknown,
+): Promise<Next> {
+	await moveStatus(
+		ctx.env.DB,
+		record.ref,
+		["sending", ...WAITING_STATUSES],
+		status,
+		{ ...change, final: true },
+		{
+			type: status,
+			at,
+			...(detail === undefined ? {} : { detail }),
+		},
+	);
+	await dropSpool(ctx.env.SPOOL, record.spoolKey);
+	return DONE;
+}
+
+/** Past the 24-hour window: failed with the last transient problem. */
+function giveUp(ctx: AttemptContext, record: MessageRecord, at: number, lastError: unknown, detail?: unknown) {
+	const why = {
+		code: "delivery_expired",
+		detail: `not delivered within 24 hours (${record.attempts} attempts)`,
+		last: lastError,
+	};
+	return finish(ctx, record, "failed", { attempts: record.attempts, lastError: why }, at, detail ?? why);
+}

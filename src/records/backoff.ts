@@ -1,0 +1,20 @@
+/**
+ * When the next attempt is due: about 30 s after the first failure, doubling,
+ * capped at an hour; a longer Retry-After (limiter or relay) wins. Nothing is
+ * retried past the record's deadline (24 h after acceptance).
+ */
+export const FIRST_RETRY_MS = 30_000;
+export const MAX_RETRY_MS = 3_600_000;
+export const DELIVERY_WINDOW_MS = 24 * 3_600_000;
+/** A queue message can be delayed at most 12 h; longer waits are reached by re-enqueueing. */
+export const MAX_QUEUE_DELAY_S = 12 * 3600;
+
+/** The delay before attempt `attempts + 1`, after `attempts` failed ones. */
+export function retryDelayMs(attempts: number, retryAfterMs = 0): number {
+	const backoff = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1));
+	return Math.max(backoff, retryAfterMs);
+}
+
+/** Seconds to hand to `message.retry({ delaySeconds })` for something due at `dueAt`. */
+export const queueDelaySeconds = (dueAt: number, now: number): number =>
+	Math.min(MAX_QUEUE_DELAY_S, Math.max(0, Math.ceil((dueAt - now) / 1000)));

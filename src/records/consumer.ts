@@ -1,0 +1,73 @@
+/**
+ * The SEND_QUEUE consumer: dispatches each job on its `kind` ("send" here;
+ * other kinds belong to other parts), at most six at once (the platform's
+ * open connections per invocation). A job not yet due goes back on the queue
+ * as a new message delayed up to the queue's 12 h maximum, so waits never
+ * use up the queue's retry count.
+ */
+
+import { MAX_SESSIONS, runPooled } from "../api/batch-plan";
+import type { Bindings } from "../api/types";
+import { readConfig } from "../config";
+import { type AttemptContext, attemptSend } from "./attempt";
+import { queueDelaySeconds } from "./backoff";
+import type { SendJob } from "./types";
+
+export type QueueJob = { kind: string } & Record<string, unknown>;
+
+const isSendJob = (body: QueueJob): body is QueueJob & SendJob => body.kind === "send" && typeof body.ref === "string";
+
+export async function consumeQueue(
+	batch: MessageBatch<QueueJob>,
+	env: Bindings,
+	ctx: ExecutionContext,
+	now: () => number = Date.now,
+	limiter?: AttemptContext["limiter"],
+): Promise<void> {
+	const { DB, SPOOL, SEND_QUEUE } = env;
+	// EHLO_NAME's default needs a request host; each record keeps the one it was accepted with.
+	const read = readConfig(env, "localhost");
+	if (!DB || !SPOOL || !SEND_QUEUE || !read.ok) {
+		console.error(
+			JSON.stringify({
+				level: "error",
+				msg: "queue consumer misconfigured",
+				bindings: !!(DB && SPOOL && SEND_QUEUE),
+				settings: read.ok,
+			}),
+		);
+		batch.retryAll({ delaySeconds: 60 });
+		return;
+	}
+	const attempt: AttemptContext = {
+		env: { ...env, DB, SPOOL },
+		config: read.config,
+		now,
+		closeLater: (closing) => ctx.waitUntil(closing.catch(() => {})),
+		...(limiter ? { limiter } : {}),
+	};
+	await runPooled(
+		batch.messages.map((message) => async () => {
+			const body = message.body;
+			if (!isSendJob(body)) {
+				console.warn(JSON.stringify({ level: "warn", msg: "queue job of unknown kind", kind: String(body?.kind) }));
+				message.ack();
+				return;
+			}
+			try {
+				const next = await attemptSend(attempt, body.ref);
+				if (!next.done) {
+					await SEND_QUEUE.send({ kind: "send", ref: body.ref } satisfies SendJob, {
+						delaySeconds: queueDelaySeconds(next.dueAt, now()),
+					});
+				}
+				message.ack();
+			} catch (error) {
+				// D1, R2 or the queue failed us: let the queue bring the job back.
+				console.error(JSON.stringify({ level: "error", msg: "send job failed", ref: body.ref, error: String(error) }));
+				message.retry({ delaySeconds: 30 });
+			}
+		}),
+		MAX_SESSIONS,
+	);
+}

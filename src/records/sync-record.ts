@@ -1,0 +1,45 @@
+/**
+ * The record of a synchronous send, written once its outcome is known: the
+ * caller already has the answer, the record lets it (and provider events)
+ * find the message later by its ref.
+ */
+import type { Delivered, Prepared } from "../api/send-path";
+import { recordFields, type Sender } from "./accept";
+import { DELIVERY_WINDOW_MS } from "./backoff";
+import { errorOf } from "./outcome";
+import { newRef } from "./ref";
+import { eventStatement, insertRecord, type NewRecord } from "./store";
+
+const statusOf = (d: Delivered) => (d.ok ? "sent" : d.problem.code === "delivery_unknown" ? "unknown" : "failed");
+
+/** The record (and its event) for one sync delivery; returns the statements so a batch writes them at once. */
+export function syncRecord(
+	db: D1Database,
+	sender: Sender,
+	prepared: Prepared,
+	delivered: Delivered,
+	now: number,
+): { ref: string; statements: D1PreparedStatement[] } {
+	const ref = newRef();
+	const status = statusOf(delivered);
+	const record: NewRecord = {
+		...recordFields(sender, prepared, ref, now),
+		status,
+		deadlineAt: now + DELIVERY_WINDOW_MS,
+		attempts: 1,
+		...(delivered.ok ? { relayId: delivered.sent.id, sentAt: now } : { lastError: errorOf(delivered.problem) }),
+	};
+	const detail = delivered.ok
+		? { relayId: delivered.sent.id, accepted: delivered.sent.accepted, rejected: delivered.sent.rejected }
+		: errorOf(delivered.problem);
+	return { ref, statements: [insertRecord(db, record), eventStatement(db, ref, { type: status, at: now, detail })] };
+}
+
+/** Writes the records of sync deliveries in one D1 batch. */
+export async function writeSyncRecords(
+	db: D1Database,
+	records: { statements: D1PreparedStatement[] }[],
+): Promise<void> {
+	const statements = records.flatMap((r) => r.statements);
+	if (statements.length) await db.batch(statements);
+}
