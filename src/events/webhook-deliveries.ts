@@ -29,7 +29,10 @@ export interface NewDelivery {
 }
 
 /** What to do with the job: done, or look again at `dueAt`. */
-export type Next = { done: true; attempt?: Attempt } | { done: false; dueAt: number; attempt?: Attempt };
+export type Next = ({ done: true } | { done: false; dueAt: number }) & {
+	/** Set when an attempt was made now: its outcome, and what it was for. */
+	attempt?: Attempt & { ref: string | null; type: string; number: number };
+};
 
 export interface DeliveryRow {
 	id: string;
@@ -79,12 +82,14 @@ export interface Target {
 export async function attemptDelivery(db: D1Database, target: Target, id: string, nowMs: number): Promise<Next> {
 	const row = await db
 		.prepare(
-			"SELECT stream, seq, payload, status, attempts, next_attempt_at, deadline_at FROM webhook_deliveries WHERE id = ?",
+			"SELECT stream, seq, ref, type, payload, status, attempts, next_attempt_at, deadline_at FROM webhook_deliveries WHERE id = ?",
 		)
 		.bind(id)
 		.first<{
 			stream: string;
 			seq: number;
+			ref: string | null;
+			type: string;
 			payload: string;
 			status: string;
 			attempts: number;
@@ -101,15 +106,16 @@ export async function attemptDelivery(db: D1Database, target: Target, id: string
 	// Behind an earlier event of the same message: look again just after it is due.
 	if (earlier?.due != null) return { done: false, dueAt: Math.max(nowMs, earlier.due) + 1000 };
 	if (row.next_attempt_at > nowMs) return { done: false, dueAt: row.next_attempt_at };
-	const attempt = await deliverEvent(target.url, target.secret, id, JSON.parse(row.payload) as OutboundEvent, nowMs);
+	const outcome = await deliverEvent(target.url, target.secret, id, JSON.parse(row.payload) as OutboundEvent, nowMs);
 	const attempts = row.attempts + 1;
+	const attempt = { ...outcome, ref: row.ref, type: row.type, number: attempts };
 	const next = nowMs + retryDelayMs(attempts);
-	const status = attempt.ok ? "delivered" : next > row.deadline_at ? "failed" : "pending";
+	const status = outcome.ok ? "delivered" : next > row.deadline_at ? "failed" : "pending";
 	await db
 		.prepare(
 			"UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status = ?, last_attempt_at = ?, next_attempt_at = ? WHERE id = ?",
 		)
-		.bind(status, attempts, attempt.status, nowMs, next, id)
+		.bind(status, attempts, outcome.status, nowMs, next, id)
 		.run();
 	return status === "pending" ? { done: false, dueAt: next, attempt } : { done: true, attempt };
 }
