@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { callerWorker } from "./test/fixtures/caller-worker.ts";
 
 // workerd verifies certificates: trust the TEST-ONLY CA, for the tests only.
 process.env.SSL_CERT_FILE = fileURLToPath(new URL("./test/fixtures/certs/ca.pem", import.meta.url));
@@ -27,6 +28,9 @@ export default defineConfig({
 					CONTROL_URL: `http://127.0.0.1:${inject("controlPort")}`,
 					TEST_MIGRATIONS: migrations,
 				},
+				// examples/caller-worker beside edgesend, bound to its EdgeSend entrypoint (test/rpc/caller-worker.test.ts).
+				serviceBindings: { CALLER: callerWorker.name },
+				workers: [callerWorker],
 				// Jobs go to a queue nobody consumes: the tests hand them to the consumer themselves
 				// (test/records/support.ts), with a clock they move, so no test waits out a delay.
 				queueProducers: { SEND_QUEUE: { queueName: "edgesend-send-tests" } },

@@ -4,8 +4,9 @@
  * Date, Message-ID and the MIME boundaries differ, being fresh per message);
  * no permit, no connection, no Idempotency-Key record.
  */
-import PostalMime, { type Email } from "postal-mime";
+import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
+import { comparable } from "../helpers/comparable-mail";
 import { startRelay } from "../helpers/relay";
 import { auth, base64, call, message, parse, post, problemOf, relayAt, serveFiles } from "./support";
 
@@ -20,19 +21,6 @@ interface DryRun {
 }
 
 const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0xff, 0x00, 0x7f]);
-
-/** What a reader sees, without the parts that are fresh for every message. */
-function comparable(email: Email) {
-	const fresh = new Set(["date", "message-id", "content-type"]);
-	return {
-		...email,
-		date: undefined,
-		messageId: undefined,
-		headers: email.headers.filter((h) => !fresh.has(h.key)),
-		headerLines: email.headerLines.filter((h) => !fresh.has(h.key)),
-		attachments: email.attachments.map((a) => ({ ...a, content: new Uint8Array(a.content as ArrayBuffer) })),
-	};
-}
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 

@@ -75,6 +75,21 @@ describe("EdgeSend over a binding", () => {
 		expect(problem).toMatchObject({ code: "idempotency_key_reused", status: 422 });
 	});
 
+	it("scopes idempotency keys by the binding's props.caller", async () => {
+		const tag = crypto.randomUUID();
+		const named = (caller: string) =>
+			(exports as unknown as { EdgeSend: (o: { props: unknown }) => Service<EdgeSend> }).EdgeSend({
+				props: { caller },
+			});
+		const message = (text: string) => ({ from: "shop@example.com", to: "ben@example.com", subject: `p ${tag}`, text });
+		const shop = await named("shop").send(message("one"), { idempotencyKey: `k-${tag}` });
+		const blog = await named("blog").send(message("two"), { idempotencyKey: `k-${tag}` });
+		expect(blog.messageId).not.toBe(shop.messageId);
+		expect(await recorded(tag)).toHaveLength(2);
+		const { problem } = await rejection(named("shop").send(message("three"), { idempotencyKey: `k-${tag}` }));
+		expect(problem.code).toBe("idempotency_key_reused");
+	});
+
 	it("rejects attachment_fetch_failed for a url that is not there", async () => {
 		const files = await serveFiles({});
 		const { problem } = await rejection(
