@@ -2,7 +2,7 @@
  * Scheduling, the backlog cap, large bodies through the R2 spool, and the
  * retention job — through the real local D1, R2 and queue producer.
  */
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { createScheduledController } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Bindings } from "../../src/api/types";
 import worker from "../../src/index";
@@ -90,16 +90,14 @@ describe("retention", () => {
 	it("the cron deletes records older than MESSAGE_RETENTION_DAYS, their events and R2 objects; newer ones stay", async () => {
 		const { body: old } = await sendAsync("retention-old", at);
 		expect(await spooled(old.ref)).toBe(true);
-		const ctx = createExecutionContext();
 		const env = { ...baseEnv, MESSAGE_RETENTION_DAYS: "30" } as Bindings;
 		// 30 days and a minute later, what was just sent is past retention.
-		await worker.scheduled(createScheduledController({ scheduledTime: Date.now() + 30 * DAY + 60_000 }), env, ctx);
-		await waitOnExecutionContext(ctx);
+		await worker.scheduled(createScheduledController({ scheduledTime: Date.now() + 30 * DAY + 60_000 }), env);
 		expect((await call(`/v1/messages/${old.ref}`, { headers: auth })).status).toBe(404);
 		expect(await spooled(old.ref)).toBe(false);
 
 		const { body: fresh } = await sendAsync("retention-new", at);
-		await worker.scheduled(createScheduledController({ scheduledTime: Date.now() + DAY }), env, ctx);
+		await worker.scheduled(createScheduledController({ scheduledTime: Date.now() + DAY }), env);
 		expect((await recordOf(fresh.ref)).status).toBe("queued");
 	});
 });
