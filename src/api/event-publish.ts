@@ -1,13 +1,15 @@
 /**
  * Hands a new provider event to the outbound webhooks when
  * EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET are set: stored as a delivery
- * (events/webhook-deliveries.ts, in order per message) and attempted at once
- * in the background; a failed attempt stays pending with its next time.
+ * (events/webhook-deliveries.ts, in order per message) and queued as a
+ * `webhook` job on SEND_QUEUE (retried by the consumer); without a queue,
+ * attempted once in the background.
  */
 import type { Context } from "hono";
 import type { ProviderEvent } from "../events/engagelab-payload";
 import { eventRules } from "../events/status-rules";
 import { addDelivery, attemptDelivery } from "../events/webhook-deliveries";
+import { publish } from "../events/webhook-job";
 import { background } from "./background";
 import type { AppEnv } from "./types";
 
@@ -37,6 +39,11 @@ export async function publishProviderEvent(
 		},
 	};
 	const now = Date.now();
+	const queue = c.env.SEND_QUEUE;
+	if (queue) {
+		await publish(db, queue, { id: event.id, ref: record?.ref ?? null, relayId: event.relayId, event: outbound }, now);
+		return;
+	}
 	const stream = record?.ref ?? event.relayId;
 	if (!(await addDelivery(db, { id: event.id, stream, ref: record?.ref ?? null, event: outbound }, now))) return;
 	background(

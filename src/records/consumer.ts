@@ -8,7 +8,9 @@
 
 import { MAX_SESSIONS, runPooled } from "../api/batch-plan";
 import type { Bindings } from "../api/types";
+import type { Config } from "../config";
 import { readConfig } from "../config";
+import { isWebhookJob, runWebhookJob } from "../events/webhook-job";
 import { type AttemptContext, attemptSend } from "./attempt";
 import { queueDelaySeconds } from "./backoff";
 import type { SendJob } from "./types";
@@ -49,6 +51,10 @@ export async function consumeQueue(
 	await runPooled(
 		batch.messages.map((message) => async () => {
 			const body = message.body;
+			if (isWebhookJob(body)) {
+				await runWebhook(body, read.config, DB, SEND_QUEUE, now, message);
+				return;
+			}
 			if (!isSendJob(body)) {
 				console.warn(JSON.stringify({ level: "warn", msg: "queue job of unknown kind", kind: String(body?.kind) }));
 				message.ack();
@@ -70,4 +76,28 @@ export async function consumeQueue(
 		}),
 		MAX_SESSIONS,
 	);
+}
+
+/** A `webhook` job (src/events/): an attempt when due, and back on the queue until delivered or given up. */
+async function runWebhook(
+	job: { kind: "webhook"; id: string },
+	config: Config,
+	db: D1Database,
+	queue: Queue<QueueJob>,
+	now: () => number,
+	message: Message<QueueJob>,
+): Promise<void> {
+	const { webhookUrl, webhookSecret } = config.events;
+	if (!webhookUrl || !webhookSecret) {
+		message.ack(); // turned off since it was queued
+		return;
+	}
+	try {
+		const next = await runWebhookJob(db, { url: webhookUrl, secret: webhookSecret }, job, now());
+		if (!next.done) await queue.send(job, { delaySeconds: queueDelaySeconds(next.dueAt, now()) });
+		message.ack();
+	} catch (error) {
+		console.error(JSON.stringify({ level: "error", msg: "webhook job failed", id: job.id, error: String(error) }));
+		message.retry({ delaySeconds: 30 });
+	}
 }

@@ -4,9 +4,30 @@
  */
 
 /** queued/scheduled → sending → sent | failed | unknown; queued/scheduled → canceled. */
-export type MessageStatus = "queued" | "scheduled" | "sending" | "sent" | "failed" | "canceled" | "unknown";
+export type MessageStatus =
+	| "queued"
+	| "scheduled"
+	| "sending"
+	| "sent"
+	| "failed"
+	| "canceled"
+	| "unknown"
+	// Moved by the provider's events after `sent` (src/events/status-rules.ts).
+	| "soft_bounced"
+	| "delivered"
+	| "bounced"
+	| "complained";
 
-export const FINAL_STATUSES: readonly MessageStatus[] = ["sent", "failed", "canceled", "unknown"];
+export const FINAL_STATUSES: readonly MessageStatus[] = [
+	"sent",
+	"failed",
+	"canceled",
+	"unknown",
+	"soft_bounced",
+	"delivered",
+	"bounced",
+	"complained",
+];
 /** Still waiting for the consumer: these count against the backlog cap and may be canceled. */
 export const WAITING_STATUSES: readonly MessageStatus[] = ["queued", "scheduled"];
 

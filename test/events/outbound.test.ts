@@ -15,7 +15,8 @@ describe("outbound event webhooks", () => {
 		try {
 			const id = relayId("out");
 			const to = `out-${Date.now()}@example.com`;
-			const settings = { EVENTS_WEBHOOK_URL: receiver.url, EVENTS_WEBHOOK_SECRET: SECRET };
+			// Without the queue, the first attempt runs right after the callback (the queue path: webhook-deliveries tests).
+			const settings = { EVENTS_WEBHOOK_URL: receiver.url, EVENTS_WEBHOOK_SECRET: SECRET, SEND_QUEUE: undefined };
 			const body = statusCallback(id, "invalid_email", to);
 			expect((await postCallback(body, {}, settings)).status).toBe(200);
 			expect((await postCallback(body, { timestamp: String(Date.now() + 1) }, settings)).status).toBe(200);
@@ -41,7 +42,7 @@ describe("outbound event webhooks", () => {
 	it("sends nothing for the provider's own bookkeeping (target, sent)", async () => {
 		const receiver = await startReceiver();
 		try {
-			const settings = { EVENTS_WEBHOOK_URL: receiver.url, EVENTS_WEBHOOK_SECRET: SECRET };
+			const settings = { EVENTS_WEBHOOK_URL: receiver.url, EVENTS_WEBHOOK_SECRET: SECRET, SEND_QUEUE: undefined };
 			const id = relayId("quiet");
 			await postCallback(statusCallback(id, "target", "ben@example.com"), {}, settings);
 			await postCallback(statusCallback(id, "sent", "ben@example.com"), {}, settings);

@@ -25,6 +25,7 @@ import { fieldErrors } from "../field-path";
 import { idempotent } from "../idempotency";
 import { limitedProblem } from "../limiter";
 import { type Problem, validationProblem } from "../problem";
+import { afterRecordsWritten } from "../record-events";
 import { BatchDryRunSchema, BatchEnvelopeSchema, BatchResultSchema, BatchSchema } from "../schemas";
 import { type Delivered, failure, prepareMessage, type Sent, settle } from "../send-path";
 import type { AppEnv } from "../types";
@@ -105,6 +106,7 @@ async function recordSyncBatch(
 		return [record];
 	});
 	await writeSyncRecords(db, written);
+	afterRecordsWritten(c, refs.values());
 	return refs;
 }
 

@@ -11,6 +11,7 @@ import type { Handler } from "hono";
 import { bindSignature, keepEvent } from "../../events/callback-store";
 import { parseCallback } from "../../events/engagelab-payload";
 import { checkCallbackSignature } from "../../events/engagelab-signature";
+import { linkEvent } from "../../events/record-link";
 import { eventRules } from "../../events/status-rules";
 import { suppress } from "../../events/suppressions";
 import { publishProviderEvent } from "../event-publish";
@@ -94,7 +95,8 @@ export const engagelabEvents: Handler<AppEnv> = async (c) => {
 				now,
 			);
 		}
-		await publishProviderEvent(c, db, event);
+		const record = await linkEvent(db, event);
+		await publishProviderEvent(c, db, event, record);
 	}
 	return c.json({ received: parsed.events.length, new: fresh, ignored: parsed.ignored }, 200);
 };

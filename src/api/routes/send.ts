@@ -20,6 +20,7 @@ import { dryRunOf, isDryRun, messageBytes, wantsRawMessage } from "../dry-run";
 import { idempotent } from "../idempotency";
 import { limitedProblem } from "../limiter";
 import { ApiProblem, problemResponse } from "../problem";
+import { afterRecordsWritten } from "../record-events";
 import { AcceptedSchema, DryRunSchema, MessageSchema, SentSchema } from "../schemas";
 import { type Delivered, type Prepared, prepareMessage, settle } from "../send-path";
 import type { AppEnv } from "../types";
@@ -115,5 +116,6 @@ async function recordSyncSend(c: Context<AppEnv>, prepared: Prepared, result: De
 	if (!db) return undefined;
 	const written = syncRecord(db, senderOf(c), prepared, result, Date.now());
 	await writeSyncRecords(db, [written]);
+	afterRecordsWritten(c, [written.ref]);
 	return written.ref;
 }

@@ -1,0 +1,73 @@
+/**
+ * Provider events on message records (src/records/): matched by relay id.
+ * An event whose record exists is appended to its events and may move its
+ * status (status-rules.ts); one that came first waits in `provider_events`
+ * (ref NULL) and is attached when the record's relay id is written.
+ */
+import { appendEvent, findByRelayId, getRecord, moveStatus } from "../records/store";
+import type { MessageRecord, MessageStatus } from "../records/types";
+import type { ProviderEvent, ProviderEventType } from "./engagelab-payload";
+import { nextStatus } from "./status-rules";
+
+/** Appends `event` to `record` (moving its status when the rules say so); answers the status after it. */
+export async function applyToRecord(
+	db: D1Database,
+	record: Pick<MessageRecord, "ref" | "status">,
+	event: ProviderEvent,
+): Promise<MessageStatus> {
+	const logged = {
+		type: event.type,
+		at: event.at,
+		detail: { eventId: event.id, recipient: event.recipient ?? null, detail: event.detail ?? null },
+	};
+	const next = nextStatus(record.status, event.type) as MessageStatus | undefined;
+	let status = record.status;
+	if (next && (await moveStatus(db, record.ref, [record.status], next, {}, logged))) status = next;
+	else await appendEvent(db, record.ref, logged);
+	await db.prepare("UPDATE provider_events SET ref = ? WHERE id = ?").bind(record.ref, event.id).run();
+	return status;
+}
+
+/** The record a new event belongs to, with the event applied; undefined while none has this relay id. */
+export async function linkEvent(db: D1Database, event: ProviderEvent): Promise<MessageRecord | undefined> {
+	const record = await findByRelayId(db, event.relayId);
+	if (!record) return undefined;
+	await applyToRecord(db, record, event);
+	return record;
+}
+
+interface PendingRow {
+	id: string;
+	relay_id: string;
+	recipient: string | null;
+	type: ProviderEventType;
+	at: number;
+	detail: string | null;
+	api_user: string | null;
+}
+
+/** Attaches the events that arrived before `ref` had its relay id, oldest first; answers them. */
+export async function attachPendingEvents(db: D1Database, ref: string): Promise<ProviderEvent[]> {
+	const record = await getRecord(db, ref);
+	if (!record?.relayId) return [];
+	const { results } = await db
+		.prepare("SELECT * FROM provider_events WHERE relay_id = ? AND ref IS NULL ORDER BY at, id")
+		.bind(record.relayId)
+		.all<PendingRow>();
+	const attached: ProviderEvent[] = [];
+	let status = record.status;
+	for (const row of results) {
+		const event: ProviderEvent = {
+			id: row.id,
+			relayId: row.relay_id,
+			type: row.type,
+			at: row.at,
+			...(row.recipient ? { recipient: row.recipient } : {}),
+			...(row.detail ? { detail: row.detail } : {}),
+			...(row.api_user ? { apiUser: row.api_user } : {}),
+		};
+		status = await applyToRecord(db, { ref, status }, event);
+		attached.push(event);
+	}
+	return attached;
+}
