@@ -4,27 +4,36 @@
  * `Idempotent-Replayed: true`, nothing sent again. The same key with another
  * body is 422; while the first is still running, 409. Answers that say "try
  * again later" are not kept, so a retry with the same key really retries.
+ *
+ * Never twice: the lease is renewed while the request runs; the routes call
+ * `beforeDelivery` before they connect, after which a vanished first attempt
+ * answers `delivery_unknown` rather than sending again; and the answer is
+ * recorded under waitUntil, so a client hanging up cannot leave it in flight.
  */
 import type { Context } from "hono";
-import { MAX_BODY_CHARS } from "../limit";
+import { LEASE_MS, MAX_BODY_CHARS, type StoredResponse } from "../limit";
+import { background } from "./background";
 import { concatBytes, hex } from "./bytes";
-import { ApiProblem, type Problem, problemResponse, retryableCodes } from "./problem";
+import { ApiProblem, type Problem, problem, problemResponse, retryableCodes } from "./problem";
 import type { AppEnv } from "./types";
 
 const KEY = /^[\x20-\x7e]{1,255}$/;
+/** Renewed well before the lease runs out, so one slow store call cannot lose it. */
+const RENEW_EVERY_MS = LEASE_MS / 4;
+
+const unknownDetail =
+	"an earlier request with this Idempotency-Key began delivering and did not finish: the mail may have been sent. Check whether it arrived before sending again with a new key.";
 
 function idempotencyKey(c: Context<AppEnv>): string | undefined {
 	const given = c.req.header("Idempotency-Key");
-	if (given !== undefined) {
-		if (!KEY.test(given)) {
-			throw new ApiProblem("validation_failed", "Idempotency-Key must be 1 to 255 printable ASCII characters", {
-				errors: [{ path: "Idempotency-Key", message: "must be 1 to 255 printable ASCII characters" }],
-			});
-		}
-		return given;
+	if (given !== undefined && !KEY.test(given)) {
+		throw new ApiProblem("validation_failed", "Idempotency-Key must be 1 to 255 printable ASCII characters", {
+			errors: [{ path: "Idempotency-Key", message: "must be 1 to 255 printable ASCII characters" }],
+		});
 	}
 	const caller = c.get("caller");
-	return caller.kind === "webhook" ? caller.webhookId : undefined;
+	// The signature covers webhook-id, not Idempotency-Key: a header must never turn a captured call into a new one.
+	return caller.kind === "webhook" ? caller.webhookId : given;
 }
 
 async function fingerprint(c: Context<AppEnv>): Promise<string> {
@@ -38,6 +47,31 @@ function worthKeeping(response: Response, body: string): boolean {
 	if (response.status < 400) return true;
 	if (!response.headers.get("Content-Type")?.startsWith("application/problem+json")) return false;
 	return !retryableCodes.has((JSON.parse(body) as Problem).code);
+}
+
+/** What is stored for an answer; one too large to keep (no route produces one) still stops a resend. */
+function toStored(response: Response, body: string): StoredResponse {
+	if (body.length <= MAX_BODY_CHARS) {
+		const headers: Record<string, string> = {
+			"Content-Type": response.headers.get("Content-Type") ?? "application/json",
+		};
+		// An answer's record and preference are part of it (records/).
+		for (const name of ["Location", "Preference-Applied"]) {
+			const value = response.headers.get(name);
+			if (value !== null) headers[name] = value;
+		}
+		return { status: response.status, headers, body };
+	}
+	const p = problem(
+		"delivery_unknown",
+		"the first answer to this Idempotency-Key was too large to keep: it was processed; do not send it again",
+	);
+	return { status: p.status, headers: { "Content-Type": "application/problem+json" }, body: JSON.stringify(p) };
+}
+
+/** Tells the key's record that delivery is about to begin (a no-op without a key). Call it before connecting. */
+export async function beforeDelivery(c: Context<AppEnv>): Promise<void> {
+	await c.get("idempotency")?.markSending();
 }
 
 /** Runs `handle` at most once per key; problems it throws become answers (and may be kept). */
@@ -58,33 +92,32 @@ export async function idempotent(c: Context<AppEnv>, handle: () => Promise<Respo
 		headers.set("Idempotent-Replayed", "true");
 		return new Response(begun.response.body, { status: begun.response.status, headers });
 	}
+	if (begun.state === "unknown") throw new ApiProblem("delivery_unknown", unknownDetail);
 	if (begun.state === "in_flight") {
 		throw new ApiProblem("idempotency_in_flight", "a request with this Idempotency-Key is still being processed");
 	}
 	if (begun.state === "mismatch") {
 		throw new ApiProblem("idempotency_key_reused", "this Idempotency-Key was first used with a different request");
 	}
-	let response: Response;
-	try {
-		response = await run();
-	} catch (error) {
-		await store.abandon(print);
-		throw error;
-	}
-	const body = await response.clone().text();
-	// A body longer than the store keeps: that answer is simply not replayable.
-	if (worthKeeping(response, body) && body.length <= MAX_BODY_CHARS) {
-		const headers: Record<string, string> = {
-			"Content-Type": response.headers.get("Content-Type") ?? "application/json",
-		};
-		// An async answer's record and preference are part of it (records/).
-		for (const name of ["Location", "Preference-Applied"]) {
-			const value = response.headers.get(name);
-			if (value !== null) headers[name] = value;
+	c.set("idempotency", { markSending: () => store.markSending(print) });
+	const renewal = setInterval(() => background(c, store.renew(print)), RENEW_EVERY_MS);
+	// Under waitUntil: the record is settled even when the client hangs up mid-request.
+	const work = (async () => {
+		let response: Response;
+		try {
+			response = await run();
+		} catch (error) {
+			await store.abandon(print);
+			throw error;
+		} finally {
+			clearInterval(renewal);
 		}
-		await store.complete(print, { status: response.status, headers, body });
-	} else {
-		await store.abandon(print);
-	}
-	return response;
+		const body = await response.clone().text();
+		// A "try again" answer means nothing went out: the key is free for the retry.
+		if (worthKeeping(response, body)) await store.complete(print, toStored(response, body));
+		else await store.abandon(print, true);
+		return response;
+	})();
+	background(c, work);
+	return work;
 }

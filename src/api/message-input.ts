@@ -9,7 +9,7 @@ import { type Mailbox, needsSmtpUtf8, normalizeEmail, splitMailbox } from "./add
 import { decodeBase64 } from "./bytes";
 import type { PathSegment } from "./field-path";
 import type { MessageBody } from "./schemas";
-import { fetchAttachment } from "./url-attachment";
+import { type FetchBudget, fetchAttachment } from "./url-attachment";
 
 type MailboxField = MessageBody["from"];
 type MailboxesField = MailboxField | MailboxField[];
@@ -56,10 +56,15 @@ export const utf8AddressPaths = (body: MessageBody): string[] =>
 
 /**
  * Decodes and fetches the attachments. Fetched bytes count against
- * `budgetBytes` (what is left of MAX_MESSAGE_BYTES): a failed or oversized
- * fetch is a 422 naming the attachment.
+ * `budgetBytes` (what is left of MAX_MESSAGE_BYTES, or of a batch's total),
+ * and every fetch against the request's `fetches`: a failed or oversized
+ * fetch is a problem naming the attachment.
  */
-export async function resolveAttachments(body: MessageBody, budgetBytes: number): Promise<AttachmentInput[]> {
+export async function resolveAttachments(
+	body: MessageBody,
+	budgetBytes: number,
+	fetches: FetchBudget,
+): Promise<AttachmentInput[]> {
 	const out: AttachmentInput[] = [];
 	let budget = budgetBytes;
 	for (const [index, a] of (body.attachments ?? []).entries()) {
@@ -69,7 +74,12 @@ export async function resolveAttachments(body: MessageBody, budgetBytes: number)
 			// The schema lets through only base64 that decodes.
 			content = decodeBase64(a.content) as Uint8Array;
 		} else {
-			const fetched = await fetchAttachment(a.url as string, { index, filename: a.filename, maxBytes: budget });
+			const fetched = await fetchAttachment(a.url as string, {
+				index,
+				filename: a.filename,
+				maxBytes: budget,
+				budget: fetches,
+			});
 			content = fetched.bytes;
 			type ??= fetched.type;
 		}

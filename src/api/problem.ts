@@ -31,6 +31,7 @@ export const problemCodes = {
 	relay_protocol_error: { status: 502, title: "The relay broke the SMTP protocol" },
 	delivery_unknown: { status: 502, title: "Delivery outcome unknown" },
 	relay_unavailable: { status: 503, title: "The relay is unavailable" },
+	attachment_unavailable: { status: 503, title: "An attachment's server did not answer; try again" },
 	relay_timeout: { status: 504, title: "The relay did not answer in time" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
@@ -46,6 +47,7 @@ export const retryableCodes: ReadonlySet<string> = new Set<ProblemCode>([
 	"relay_protocol_error",
 	"relay_unavailable",
 	"relay_timeout",
+	"attachment_unavailable",
 ]);
 
 export interface SmtpDetail {

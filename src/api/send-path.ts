@@ -23,6 +23,7 @@ import { type MessageBody, MessageSchema } from "./schemas";
 import { COOL_MS, configProblem, smtpOutcome } from "./smtp-problem";
 import { refuseSuppressed } from "./suppression-check";
 import type { Caller } from "./types";
+import { FetchBudget } from "./url-attachment";
 
 /** A message ready for the relay. */
 export interface Prepared {
@@ -42,12 +43,27 @@ export interface Sent {
 	warnings: { code: string; path: string; message: string }[];
 }
 
-/** Validates and composes one message, refusing suppressed recipients when `db` is given; throws ApiProblem (400, 403, 413, 422). */
+/** How large one message may be, and the request's fetch budget (a batch shares one of each). */
+export interface PrepareBounds {
+	maxBytes: number;
+	/** What the bound is, for the 413: `MAX_MESSAGE_BYTES`, or the batch's total. */
+	what: string;
+	fetches: FetchBudget;
+}
+
+const messageBounds = (config: Config): PrepareBounds => ({
+	maxBytes: config.maxMessageBytes,
+	what: "MAX_MESSAGE_BYTES",
+	fetches: new FetchBudget(),
+});
+
+/** Validates and composes one message, refusing suppressed recipients when `db` is given; throws ApiProblem (400, 403, 413, 422, 503). */
 export async function prepareMessage(
 	input: unknown,
 	config: Config,
 	caller: Caller,
 	db?: D1Database,
+	bounds: PrepareBounds = messageBounds(config),
 ): Promise<Prepared> {
 	const parsed = MessageSchema.safeParse(caller.kind === "public" ? withPublicDefaults(caller.key, input) : input);
 	if (!parsed.success) throw validationProblem(fieldErrors(parsed.error.issues));
@@ -58,7 +74,7 @@ export async function prepareMessage(
 		if (caller.key.labelId === undefined) delete body.labelId;
 		else body.labelId = caller.key.labelId;
 	}
-	const attachments = await resolveAttachments(body, config.maxMessageBytes);
+	const attachments = await resolveAttachments(body, bounds.maxBytes, bounds.fetches);
 	let composed: ComposedMessage;
 	try {
 		composed = composeMessage(toMessageInput(body, attachments));
@@ -66,10 +82,10 @@ export async function prepareMessage(
 		if (error instanceof MimeValidationError) throw validationProblem(fieldErrors(error.issues));
 		throw error;
 	}
-	if (composed.size > config.maxMessageBytes) {
+	if (composed.size > bounds.maxBytes) {
 		throw new ApiProblem(
 			"payload_too_large",
-			`the encoded message is ${composed.size} bytes; MAX_MESSAGE_BYTES is ${config.maxMessageBytes}`,
+			`the encoded message is ${composed.size} bytes; ${bounds.what} leaves ${bounds.maxBytes}`,
 		);
 	}
 	const prepared = body.labelId === undefined ? { body, composed } : { body, composed, labelId: String(body.labelId) };

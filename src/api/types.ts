@@ -47,5 +47,7 @@ export interface AppEnv {
 		log: LogFields;
 		/** The api_user's limiter for this request (set by the rateLimitHeaders middleware). */
 		userLimiter: Limiter;
+		/** The request's idempotency record, when it has a key (api/idempotency.ts). */
+		idempotency?: { markSending(): Promise<void> };
 	};
 }

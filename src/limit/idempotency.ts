@@ -1,9 +1,14 @@
 /**
  * The idempotency Durable Object: one per `${caller}:${key}`, holding a single
- * record — the request's fingerprint, and once answered, the answer to replay
- * for 24 h. One object per key (not one per caller) keeps a busy caller's keys
- * from queueing behind each other in one object, and lets an expired key delete
- * its whole object.
+ * record — the request's fingerprint, whether its delivery began, and once
+ * answered, the answer to replay for 24 h (its body split across rows, so an
+ * answer of any size the routes produce is kept). One object per key (not one
+ * per caller) keeps a busy caller's keys from queueing behind each other in
+ * one object, and lets an expired key delete its whole object.
+ *
+ * Never sending twice: a request renews its lease while it runs; once it has
+ * begun delivering, a lease that runs out (its worker died) turns the key into
+ * "unknown" for 24 h, never into "new".
  */
 import { DurableObject } from "cloudflare:workers";
 import { type Clock, checkClock } from "./clock.ts";
@@ -19,19 +24,28 @@ export type BeginResult =
 	| { state: "new" }
 	| { state: "in_flight" }
 	| { state: "mismatch" }
+	/** The first attempt began delivering and then vanished: it may have been sent. */
+	| { state: "unknown" }
 	| { state: "replay"; response: StoredResponse };
 
 /** How long an answer is replayed. */
 export const REPLAY_MS = 24 * 60 * 60 * 1000;
 /** How long an unanswered first attempt holds the key: a worker that died must not block it forever. */
 export const LEASE_MS = 2 * 60 * 1000;
-/** Largest body kept (a stored row must stay well under SQLite's 2 MB value limit). */
-export const MAX_BODY_CHARS = 512 * 1024;
+/**
+ * Largest body kept: far above what a route can produce (100 messages × 100
+ * recipients of 320 characters is ~3.3 MB), and small enough for one RPC call.
+ */
+export const MAX_BODY_CHARS = 16 * 1024 * 1024;
+/** Characters per stored row: at most 768 KiB of UTF-8, well under SQLite's 2 MB value limit. */
+const CHUNK_CHARS = 256 * 1024;
 
 interface StoredRecord {
 	fingerprint: string;
-	state: "in_flight" | "done";
+	state: "in_flight" | "done" | "unknown";
 	expiresAt: number;
+	/** Delivery began (in flight only). */
+	sending: boolean;
 	response?: StoredResponse;
 }
 
@@ -39,6 +53,7 @@ interface Row extends Record<string, SqlStorageValue> {
 	fingerprint: string;
 	state: string;
 	expires_at: number;
+	sending: number;
 	response: string | null;
 }
 
@@ -63,9 +78,30 @@ export class IdempotencyStore extends DurableObject {
 		const record = this.#load(now);
 		if (record && record.fingerprint !== fingerprint) return { state: "mismatch" };
 		if (record?.state === "done" && record.response) return { state: "replay", response: record.response };
+		if (record?.state === "unknown") return { state: "unknown" };
 		if (record) return { state: "in_flight" };
-		await this.#save({ fingerprint, state: "in_flight", expiresAt: now + LEASE_MS });
+		await this.#save({ fingerprint, state: "in_flight", expiresAt: now + LEASE_MS, sending: false });
 		return { state: "new" };
+	}
+
+	/** Extends the lease of a request still running; false when the key is no longer its own. */
+	async renew(fingerprint: string): Promise<boolean> {
+		checkFingerprint("renew", fingerprint);
+		const now = this.#now();
+		const record = this.#load(now);
+		if (record?.state !== "in_flight" || record.fingerprint !== fingerprint) return false;
+		await this.#save({ ...record, expiresAt: now + LEASE_MS });
+		return true;
+	}
+
+	/** The request began delivering: from now on its lease running out means "unknown", not "new". */
+	async markSending(fingerprint: string): Promise<void> {
+		checkFingerprint("markSending", fingerprint);
+		const now = this.#now();
+		const record = this.#load(now);
+		if (record?.state === "in_flight" && record.fingerprint === fingerprint) {
+			await this.#save({ ...record, sending: true, expiresAt: now + LEASE_MS });
+		}
 	}
 
 	/**
@@ -82,14 +118,28 @@ export class IdempotencyStore extends DurableObject {
 		const record = this.#load(now);
 		if (record && (record.fingerprint !== fingerprint || record.state === "done")) return;
 		const { status, headers, body } = response;
-		await this.#save({ fingerprint, state: "done", expiresAt: now + REPLAY_MS, response: { status, headers, body } });
+		await this.#save({
+			fingerprint,
+			state: "done",
+			expiresAt: now + REPLAY_MS,
+			sending: false,
+			response: { status, headers, body },
+		});
 	}
 
-	/** Frees the key when the first attempt produced nothing worth replaying (its own in-flight claim only). */
-	async abandon(fingerprint: string): Promise<void> {
+	/**
+	 * The first attempt produced nothing worth replaying (its own in-flight
+	 * claim only). `nothingSent`: its answer says nothing went out, so the key
+	 * is freed. Otherwise a claim whose delivery began becomes "unknown".
+	 */
+	async abandon(fingerprint: string, nothingSent = false): Promise<void> {
 		checkFingerprint("abandon", fingerprint);
-		const record = this.#load(this.#now());
-		if (record?.state === "in_flight" && record.fingerprint === fingerprint) await this.#clear();
+		const now = this.#now();
+		const record = this.#load(now);
+		if (record?.state !== "in_flight" || record.fingerprint !== fingerprint) return;
+		if (record.sending && !nothingSent) {
+			await this.#save({ ...record, state: "unknown", sending: false, expiresAt: now + REPLAY_MS });
+		} else await this.#clear();
 	}
 
 	/** Deletes the record (and with it the object) once expired; otherwise waits for its expiry. */
@@ -104,29 +154,69 @@ export class IdempotencyStore extends DurableObject {
 		this.#now = checkClock(clock);
 	}
 
-	/** The live record, or undefined when there is none or it has expired. */
+	/**
+	 * The live record, or undefined when there is none or it has expired. An
+	 * expired lease whose delivery had begun is not gone: it becomes "unknown".
+	 */
 	#load(now: number): StoredRecord | undefined {
-		const row = this.#sql().exec<Row>("SELECT fingerprint, state, expires_at, response FROM record").toArray()[0];
-		if (!row || row.expires_at <= now) return undefined;
+		const sql = this.#sql();
+		const row = sql.exec<Row>("SELECT fingerprint, state, expires_at, sending, response FROM record").toArray()[0];
+		if (!row) return undefined;
+		const state = row.state === "done" || row.state === "unknown" ? row.state : "in_flight";
+		if (row.expires_at <= now) {
+			if (state !== "in_flight" || !row.sending) return undefined;
+			const unknown: StoredRecord = {
+				fingerprint: row.fingerprint,
+				state: "unknown",
+				expiresAt: now + REPLAY_MS,
+				sending: false,
+			};
+			this.#write(unknown);
+			return unknown;
+		}
+		// A record written before bodies were split keeps its body inside `response`.
+		const meta = row.response === null ? undefined : (JSON.parse(row.response) as Partial<StoredResponse>);
+		const chunks = meta ? sql.exec<{ text: string }>("SELECT text FROM body_chunk ORDER BY seq").toArray() : [];
+		const body = chunks.length ? chunks.map((c) => c.text).join("") : (meta?.body ?? "");
 		return {
 			fingerprint: row.fingerprint,
-			state: row.state === "done" ? "done" : "in_flight",
+			state,
 			expiresAt: row.expires_at,
-			response: row.response === null ? undefined : (JSON.parse(row.response) as StoredResponse),
+			sending: row.sending === 1,
+			...(meta ? { response: { status: meta.status as number, headers: meta.headers ?? {}, body } } : {}),
 		};
 	}
 
 	async #save(record: StoredRecord): Promise<void> {
-		this.#sql().exec(
-			`INSERT INTO record (id, fingerprint, state, expires_at, response) VALUES (1, ?, ?, ?, ?)
-			ON CONFLICT(id) DO UPDATE SET fingerprint = excluded.fingerprint, state = excluded.state,
-				expires_at = excluded.expires_at, response = excluded.response`,
-			record.fingerprint,
-			record.state,
-			record.expiresAt,
-			record.response ? JSON.stringify(record.response) : null,
-		);
+		this.#write(record);
 		await this.#storage.setAlarm(record.expiresAt);
+	}
+
+	/** Writes the record and its body chunks in one transaction (the alarm follows in #save / alarm()). */
+	#write(record: StoredRecord): void {
+		const sql = this.#sql();
+		this.#storage.transactionSync(() => {
+			const { body, ...meta } = record.response ?? { body: "" };
+			sql.exec(
+				`INSERT INTO record (id, fingerprint, state, expires_at, sending, response) VALUES (1, ?, ?, ?, ?, ?)
+				ON CONFLICT(id) DO UPDATE SET fingerprint = excluded.fingerprint, state = excluded.state,
+					expires_at = excluded.expires_at, sending = excluded.sending, response = excluded.response`,
+				record.fingerprint,
+				record.state,
+				record.expiresAt,
+				record.sending ? 1 : 0,
+				record.response ? JSON.stringify(meta) : null,
+			);
+			sql.exec("DELETE FROM body_chunk");
+			if (!record.response) return;
+			for (let seq = 0; seq * CHUNK_CHARS < body.length; seq++) {
+				sql.exec(
+					"INSERT INTO body_chunk (seq, text) VALUES (?, ?)",
+					seq,
+					body.slice(seq * CHUNK_CHARS, (seq + 1) * CHUNK_CHARS),
+				);
+			}
+		});
 	}
 
 	/** Drops the record, its alarm and the table: an object with no storage left ceases to exist. */
@@ -144,8 +234,15 @@ export class IdempotencyStore extends DurableObject {
 				fingerprint TEXT NOT NULL,
 				state TEXT NOT NULL,
 				expires_at INTEGER NOT NULL,
+				sending INTEGER NOT NULL DEFAULT 0,
 				response TEXT
 			)`);
+			sql.exec("CREATE TABLE IF NOT EXISTS body_chunk (seq INTEGER PRIMARY KEY, text TEXT NOT NULL)");
+			// Objects created before `sending` existed get the column (SQLite has no ADD COLUMN IF NOT EXISTS).
+			const columns = sql.exec<{ name: string }>("PRAGMA table_info(record)").toArray();
+			if (!columns.some((c) => c.name === "sending")) {
+				sql.exec("ALTER TABLE record ADD COLUMN sending INTEGER NOT NULL DEFAULT 0");
+			}
 			this.#schemaReady = true;
 		}
 		return sql;

@@ -191,7 +191,7 @@ describe("what only the session can tell", () => {
 		await capable.stop();
 	});
 
-	it("a url attachment that cannot be fetched → 422 naming it, nothing sent", async () => {
+	it("a url attachment whose server cannot be reached → 503 attachment_unavailable naming it, nothing sent", async () => {
 		const relay = await startRelay({ security: "starttls" });
 		const url = `https://localhost:${await deadPort()}/chart.png`;
 		const response = await post(
@@ -199,9 +199,10 @@ describe("what only the session can tell", () => {
 			message("url", { attachments: [{ filename: "chart.png", url }] }),
 			relayAt(relay.port),
 		);
-		expect(response.status).toBe(422);
+		expect(response.status).toBe(503);
+		expect(response.headers.get("Retry-After")).toBeTruthy();
 		const p = await problemOf(response);
-		expect(p.code).toBe("attachment_fetch_failed");
+		expect(p.code).toBe("attachment_unavailable");
 		expect(p.errors?.[0].path).toBe("attachments[0].url");
 		expect(await relay.connections()).toHaveLength(0);
 		await relay.stop();

@@ -75,7 +75,9 @@ export async function problemOf(response: Response): Promise<ProblemBody> {
 export const base64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes));
 
 /** An HTTPS server (test CA, `localhost`) in the Node process, serving `files` for `url` attachments. */
-export async function serveFiles(files: Record<string, { base64: string; type?: string }>) {
+export async function serveFiles(
+	files: Record<string, { base64: string; type?: string; status?: number; location?: string }>,
+) {
 	const control = (path: string, init?: RequestInit) => fetch(`${baseEnv.CONTROL_URL}${path}`, init);
 	const { port } = (await (await control("/files", { method: "POST", body: JSON.stringify(files) })).json()) as {
 		port: number;

@@ -140,3 +140,55 @@ describe("IdempotencyStore", () => {
 		expect(await stub.begin("fp-a")).toEqual({ state: "in_flight" });
 	});
 });
+
+describe("IdempotencyStore: never sending twice", () => {
+	it("keeps and replays an answer of any size the routes produce (several MB, split across rows)", async () => {
+		const { stub } = await store("large");
+		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		const accepted = Array.from({ length: 10_000 }, (_, i) => `recipient-${i}-${"x".repeat(300)}@example.com`);
+		const big: StoredResponse = { ...answer, body: JSON.stringify({ results: [{ accepted, note: "ünïcödé" }] }) };
+		expect(big.body.length).toBeGreaterThan(3 * 1024 * 1024);
+		await stub.complete("fp-a", big);
+		const replay = await stub.begin("fp-a");
+		expect(replay.state).toBe("replay");
+		expect(replay.state === "replay" && replay.response.body === big.body).toBe(true);
+	});
+
+	it("renew() keeps the lease of a long request: the key stays in flight past the first lease", async () => {
+		const { stub, clock } = await store("renew");
+		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		for (let i = 0; i < 4; i++) {
+			clock.advance(LEASE_MS - 1_000);
+			expect(await stub.renew("fp-a")).toBe(true);
+		}
+		expect(await stub.begin("fp-a")).toEqual({ state: "in_flight" });
+		expect(await stub.renew("fp-b")).toBe(false);
+	});
+
+	it("once delivery began, an expired lease is delivery unknown (never new); a late answer still wins", async () => {
+		const { stub, clock } = await store("sending");
+		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		await stub.markSending("fp-a");
+		clock.advance(LEASE_MS);
+		expect(await stub.begin("fp-a")).toEqual({ state: "unknown" });
+		expect(await stub.begin("fp-b")).toEqual({ state: "mismatch" });
+		clock.advance(REPLAY_MS - 1);
+		expect(await stub.begin("fp-a")).toEqual({ state: "unknown" });
+		await stub.complete("fp-a", answer);
+		expect(await stub.begin("fp-a")).toEqual({ state: "replay", response: answer });
+	});
+
+	it("abandon() after delivery began is delivery unknown, unless nothing was sent", async () => {
+		const { stub } = await store("abandon-sending");
+		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		await stub.markSending("fp-a");
+		await stub.abandon("fp-a");
+		expect(await stub.begin("fp-a")).toEqual({ state: "unknown" });
+
+		const other = await store("abandon-nothing-sent");
+		expect(await other.stub.begin("fp-a")).toEqual({ state: "new" });
+		await other.stub.markSending("fp-a");
+		await other.stub.abandon("fp-a", true);
+		expect(await other.stub.begin("fp-a")).toEqual({ state: "new" });
+	});
+});

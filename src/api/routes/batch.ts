@@ -22,13 +22,14 @@ import { readJson } from "../body";
 import { type Admitted, type DeliveryReport, deliverMessages, observeRelay } from "../delivery";
 import { type DryRun, dryRunOf, isDryRun } from "../dry-run";
 import { fieldErrors } from "../field-path";
-import { idempotent } from "../idempotency";
+import { beforeDelivery, idempotent } from "../idempotency";
 import { limitedProblem } from "../limiter";
 import { type Problem, validationProblem } from "../problem";
 import { afterRecordsWritten } from "../record-events";
 import { BatchDryRunSchema, BatchEnvelopeSchema, BatchResultSchema, BatchSchema } from "../schemas";
 import { type Delivered, failure, prepareMessage, type Sent, settle } from "../send-path";
 import type { AppEnv } from "../types";
+import { FetchBudget } from "../url-attachment";
 import {
 	acceptedHeaderDocs,
 	asyncHeaders,
@@ -62,11 +63,18 @@ export const batchRoute = createRoute({
 			headers: acceptedHeaderDocs,
 			content: { "application/json": { schema: BatchResultSchema } },
 		},
-		...problems(400, 401, 403, 409, 413, 415, 500),
+		...problems(400, 401, 403, 409, 413, 415, 422, 500, 502),
 	},
 });
 
 type Result = (Sent & { status: 200; ref?: string }) | Accepted | Problem;
+
+/**
+ * The encoded messages of one batch together: they are all held at once, and
+ * `url` attachments could otherwise make 100 × MAX_MESSAGE_BYTES of a 128 MB
+ * isolate. A message that would go past it is its own 413.
+ */
+export const MAX_BATCH_BYTES = 32_000_000;
 
 const asResult = (d: Delivered, ref?: string): Result =>
 	d.ok ? { status: 200, ...d.sent, ...(ref ? { ref } : {}) } : d.problem;
@@ -115,9 +123,11 @@ const batchDry: Handler<AppEnv> = async (c) => {
 	const envelope = BatchEnvelopeSchema.safeParse(await readJson(c));
 	if (!envelope.success) throw validationProblem(fieldErrors(envelope.error.issues));
 	const results: ((DryRun & { status: 200 }) | Problem)[] = [];
+	// One fetch budget for the whole batch, as when it is sent.
+	const bounds = { maxBytes: c.get("config").maxMessageBytes, what: "MAX_MESSAGE_BYTES", fetches: new FetchBudget() };
 	for (const message of envelope.data.messages) {
 		try {
-			const prepared = await prepareMessage(message, c.get("config"), c.get("caller"));
+			const prepared = await prepareMessage(message, c.get("config"), c.get("caller"), undefined, bounds);
 			results.push({ status: 200, ...(await dryRunOf(prepared, c.get("config"))) });
 		} catch (error) {
 			results.push(failure(error).problem);
@@ -137,9 +147,19 @@ const batchNow: Handler<AppEnv> = (c) =>
 		const results: Result[] = new Array(messages.length);
 		let relayReport: DeliveryReport | undefined;
 		const ready: Admitted[] = [];
+		const fetches = new FetchBudget();
+		let bytesLeft = MAX_BATCH_BYTES;
 		for (const [index, message] of messages.entries()) {
+			const batchBound = bytesLeft < config.maxMessageBytes;
+			const bounds = {
+				maxBytes: batchBound ? bytesLeft : config.maxMessageBytes,
+				what: batchBound ? `the batch's total of ${MAX_BATCH_BYTES} bytes` : "MAX_MESSAGE_BYTES",
+				fetches,
+			};
 			try {
-				ready.push({ index, prepared: await prepareMessage(message, config, c.get("caller"), c.env.DB) });
+				const prepared = await prepareMessage(message, config, c.get("caller"), c.env.DB, bounds);
+				bytesLeft -= prepared.composed.size;
+				ready.push({ index, prepared });
 			} catch (error) {
 				results[index] = failure(error).problem;
 			}
@@ -154,6 +174,7 @@ const batchNow: Handler<AppEnv> = (c) =>
 			for (const { index } of ready.slice(grant.granted)) {
 				results[index] = limitedProblem(grant.retryAfterMs, "the api_user");
 			}
+			if (admitted.length) await beforeDelivery(c);
 			const report = await deliverMessages(c.env, config, admitted, (work) => background(c, work));
 			const delivered = report.results;
 			relayReport = report;

@@ -47,8 +47,8 @@ const describe: Record<number, string> = {
 	422: "An attachment could not be fetched, the Idempotency-Key was used with another body, or every recipient is suppressed",
 	429: "Over the limit (ours or the relay's 536); see Retry-After",
 	500: "A setting is missing or invalid",
-	502: "The relay refused the message, or delivery is unknown",
-	503: "The relay is unavailable; see Retry-After",
+	502: "The relay refused the message, or delivery is unknown (also: an earlier request with this Idempotency-Key vanished mid-delivery)",
+	503: "The relay, or an attachment's server, is unavailable; see Retry-After",
 	504: "The relay did not answer in time",
 };
 

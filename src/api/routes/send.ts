@@ -17,7 +17,7 @@ import { background } from "../background";
 import { readJson } from "../body";
 import { deliverMessages, observeRelay } from "../delivery";
 import { dryRunOf, isDryRun, messageBytes, wantsRawMessage } from "../dry-run";
-import { idempotent } from "../idempotency";
+import { beforeDelivery, idempotent } from "../idempotency";
 import { limitedProblem } from "../limiter";
 import { ApiProblem, problemResponse } from "../problem";
 import { afterRecordsWritten } from "../record-events";
@@ -86,6 +86,7 @@ const sendNow: Handler<AppEnv> = (c) =>
 		const limiter = c.get("userLimiter");
 		const grant = await limiter.acquire(1);
 		if (!grant.granted) throw ApiProblem.of(limitedProblem(grant.retryAfterMs, "the api_user"));
+		await beforeDelivery(c);
 		const report = await deliverMessages(c.env, config, [{ index: 0, prepared }], (work) => background(c, work));
 		const result = report.results.get(0) as Delivered;
 		await settle(limiter, grant.at, [result]);
