@@ -10,7 +10,7 @@
  *   --runs=N         BENCH_RUNS         runs per round-trip and limiter figure (default 5)
  *   --batch-runs=N   BENCH_BATCH_RUNS   runs per batch and composition figure (default 3)
  *   --messages=N     BENCH_MESSAGES     messages per batch (default 200)
- *   --only=a,b       BENCH_ONLY         some of: round-trips, batch, composition, limiter
+ *   --only=a,b       BENCH_ONLY         some of: round-trips, batch, composition, limiter, pool
  *                                      (a partial run writes bench/.out/RESULTS.partial.md instead)
  */
 import { writeFileSync } from "node:fs";
@@ -26,6 +26,7 @@ import { startNodemailerPeer } from "./peers/nodemailer-process.ts";
 import { batch } from "./suites/batch.ts";
 import { composition } from "./suites/composition.ts";
 import { limiter } from "./suites/limiter.ts";
+import { pool } from "./suites/pool.ts";
 import { roundTrips } from "./suites/round-trips.ts";
 
 const { values: flags } = parseArgs({
@@ -49,7 +50,7 @@ const oneWayMs = setting("one-way-ms", "BENCH_ONE_WAY_MS", 10);
 const runs = Math.max(1, Math.round(setting("runs", "BENCH_RUNS", 5)));
 const batchRuns = Math.max(1, Math.round(setting("batch-runs", "BENCH_BATCH_RUNS", 3)));
 const batchMessages = Math.max(1, Math.round(setting("messages", "BENCH_MESSAGES", 200)));
-const suiteNames = ["round-trips", "batch", "composition", "limiter"] as const;
+const suiteNames = ["round-trips", "batch", "composition", "limiter", "pool"] as const;
 const only = (flags.only ?? process.env.BENCH_ONLY)?.split(",").map((s) => s.trim());
 const selected = suiteNames.filter((name) => !only || only.includes(name));
 const partial = selected.length < suiteNames.length;
@@ -88,6 +89,7 @@ const suites: Record<(typeof suiteNames)[number], () => Promise<SuiteResult>> = 
 	batch: () => batch(ctx, batchMessages),
 	composition: () => composition(ctx),
 	limiter: () => limiter(ctx),
+	pool: () => pool(ctx),
 };
 
 const tables: Table[] = [];

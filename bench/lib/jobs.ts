@@ -27,6 +27,23 @@ export interface SendResult {
 	delivered: number;
 }
 
+/** One message through the RelayPool or directly (bench/worker/pool.ts). */
+export interface PoolSendJob {
+	port: number;
+	security: "starttls" | "tls";
+	via: "pool" | "direct";
+}
+
+export interface PoolSendResult {
+	/** Wall time around the delivery alone (compose excluded). */
+	ms: number;
+	/** For `pool`: whether the pool reported a warm session. */
+	warm: boolean;
+	delivered: number;
+	/** Every pool shard was busy: sent directly. */
+	fellBack: boolean;
+}
+
 export interface LimiterJob {
 	/** latency: `permits` calls of acquire(1), one after another, as consecutive sends would make them. */
 	mode: "single" | "batched" | "latency";

@@ -72,5 +72,5 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
 }
 
 export function startBenchWorker(scriptPath: string): Promise<BenchWorker> {
-	return startWorker({ scriptPath, durableObjects: { RATE_LIMITER: "RateLimiter" } });
+	return startWorker({ scriptPath, durableObjects: { RATE_LIMITER: "RateLimiter", RELAY_POOL: "RelayPool" } });
 }

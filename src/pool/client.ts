@@ -3,16 +3,20 @@
  * when none can take the message. Shards are named by AUTH user and filled in
  * order — the first until it answers busy, then the next — so a trickle of
  * sends stays on the same warm sessions. A shard that answered busy is skipped
- * by this isolate for a moment instead of being asked again at once.
+ * by this isolate for a moment instead of being asked again at once, and so is
+ * one this isolate already has many calls open to.
  */
 
 import type { PoolJob, PoolReply } from "./job.ts";
 import type { RelayPool } from "./relay-pool.ts";
+import { MAX_SOCKETS } from "./sessions.ts";
 
 /** Pool objects per AUTH user: SHARDS × MAX_SOCKETS warm sessions, then direct sends. */
 export const SHARDS = 4;
 /** How long this isolate skips a shard that answered busy. */
 const BUSY_SKIP_MS = 250;
+/** Calls this isolate has open to one shard before it asks the next instead (its sockets, and a queue as long). */
+const IN_FLIGHT_PER_SHARD = 2 * MAX_SOCKETS;
 
 export interface PoolTarget {
 	namespace: DurableObjectNamespace<RelayPool>;
@@ -28,6 +32,7 @@ export interface PoolTarget {
 export type PoolOutcome = Exclude<PoolReply, { kind: "busy" }> | { kind: "direct" } | { kind: "lost"; detail: string };
 
 const busyUntil = new Map<string, number>();
+const inFlight = new Map<string, number>();
 
 /** The object name of one shard: relay and AUTH user, so different relays never share sessions. */
 export const shardName = (host: string, port: number, authUser: string, shard: number) =>
@@ -42,6 +47,7 @@ export async function sendThroughPool(
 	for (let shard = 0; shard < SHARDS; shard++) {
 		const objectName = name(shard);
 		if ((busyUntil.get(objectName) ?? 0) > Date.now()) continue;
+		if ((inFlight.get(objectName) ?? 0) >= IN_FLIGHT_PER_SHARD) continue;
 		const { namespace, locationHint } = target;
 		const stub = namespace.get(namespace.idFromName(objectName), locationHint ? { locationHint } : undefined);
 		const attempt = job();
@@ -50,12 +56,15 @@ export async function sendThroughPool(
 			pulled = true;
 		});
 		let reply: PoolReply;
+		inFlight.set(objectName, (inFlight.get(objectName) ?? 0) + 1);
 		try {
 			reply = await stub.deliver({ ...attempt, body });
 		} catch (error) {
 			// Without the content no message can have been delivered: safe to send it directly.
 			if (!pulled) return { kind: "direct" };
 			return { kind: "lost", detail: error instanceof Error ? error.message : String(error) };
+		} finally {
+			inFlight.set(objectName, (inFlight.get(objectName) ?? 1) - 1);
 		}
 		if (reply.kind !== "busy") {
 			busyUntil.delete(objectName);

@@ -13,8 +13,6 @@ import type { PoolSmtpConfig } from "./job";
 export const MAX_SOCKETS = 6;
 export const MAX_MESSAGES = 100;
 export const MAX_AGE_MS = 10 * 60_000;
-/** How long a send waits for a busy session to come free before the object answers busy. */
-export const SHORT_WAIT_MS = 25;
 /** The session deadline of a pooled session: past its whole life, so only the lifecycle ends it. */
 const SESSION_DEADLINE_MS = MAX_AGE_MS + 60_000;
 
@@ -44,23 +42,39 @@ export class SessionSet {
 	/** The most sockets this object ever held at once (for tests and the bench). */
 	highWater = 0;
 	opened = 0;
+	/** Moving averages of a transaction and of opening a session, in ms (0: not measured yet). */
+	#txMs = 0;
+	#openMs = 0;
 
 	get sockets(): number {
 		return this.#slots.size + this.#closing;
 	}
 
-	/** A session for `config`: an idle warm one, else a new one; `null` when every socket is busy. */
+	/**
+	 * A session for `config`: an idle warm one, else a new one while below the
+	 * cap; at the cap, a wait for a busy one to come free, but only while that
+	 * wait is expected to be shorter than opening a session (the Worker opens
+	 * one directly instead); `null` then.
+	 */
 	async acquire(config: PoolSmtpConfig, idleMs: number): Promise<Lease | null> {
 		const key = JSON.stringify(config);
-		const until = Date.now() + SHORT_WAIT_MS;
+		const until = Date.now() + this.#openMs;
 		for (;;) {
 			const warm = this.#idle(key);
 			if (warm) return this.#lend(warm, true, idleMs);
 			if (this.sockets >= MAX_SOCKETS) this.#evictIdleOther(key);
 			if (this.sockets < MAX_SOCKETS) return this.#lend(await this.#open(config, key), false, idleMs);
 			const left = until - Date.now();
-			if (left <= 0 || !(await this.#changed(left))) return null;
+			if (left <= 0 || !this.#worthWaiting() || !(await this.#changed(left))) return null;
 		}
+	}
+
+	/** Whether the sends queued ahead, a transaction each per socket, finish before a new session would open. */
+	#worthWaiting(): boolean {
+		const ahead = this.#waiters.length;
+		// Nothing measured yet (a cold object): a wait could only add to a new session's cost.
+		if (!this.#txMs || !this.#openMs) return false;
+		return (Math.floor(ahead / MAX_SOCKETS) + 1) * this.#txMs < this.#openMs;
 	}
 
 	/** A fresh session in place of a dead one (the lease's socket is already closed). */
@@ -98,7 +112,9 @@ export class SessionSet {
 		this.#slots.add(slot);
 		this.highWater = Math.max(this.highWater, this.sockets);
 		try {
+			const started = Date.now();
 			slot.session = await SmtpSession.open({ ...config, sessionTimeoutMs: SESSION_DEADLINE_MS });
+			this.#openMs = average(this.#openMs, Date.now() - started);
 			this.opened++;
 			return slot;
 		} catch (error) {
@@ -113,12 +129,14 @@ export class SessionSet {
 		if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer);
 		slot.idleTimer = undefined;
 		let released = false;
+		const lentAt = Date.now();
 		return {
 			session: slot.session as SmtpSession,
 			warm,
 			release: (usable) => {
 				if (released) return;
 				released = true;
+				if (usable) this.#txMs = average(this.#txMs, Date.now() - lentAt);
 				slot.messages++;
 				slot.busy = false;
 				// A failed session closes its own socket; close() then only makes sure (no QUIT).
@@ -163,3 +181,6 @@ export class SessionSet {
 		for (const wake of waiters) wake();
 	}
 }
+
+/** An exponential moving average (the first sample stands alone). */
+const average = (mean: number, sample: number) => (mean ? mean * 0.8 + sample * 0.2 : sample);
