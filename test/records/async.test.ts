@@ -1,7 +1,8 @@
 /**
  * Async sends end to end through the real local bindings (D1, R2, the
  * queue's producer) and the suite's relays: accepted with 202, delivered by
- * the consumer, and looked up by ref; every sync send has a record too.
+ * the consumer, and looked up by ref; every sync send has a record too,
+ * failed or unknown when the relay refused it or dropped after the dot.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auth, call, message, post, relayAt } from "../api/support";
@@ -19,6 +20,13 @@ beforeAll(async () => {
 afterAll(() => relay.stop());
 
 const atRelay = async (subject: string) => (await relay.messages()).filter((m) => m.data.includes(subject));
+
+/** The ref a failed sync send's Location names (its problem body carries none). */
+function refOf(response: Response): string {
+	const match = /^\/v1\/messages\/(msg_[a-z2-7]+)$/.exec(response.headers.get("Location") ?? "");
+	if (!match?.[1]) throw new Error(`no Location with a ref: ${response.headers.get("Location")}`);
+	return match[1];
+}
 
 describe("async send", () => {
 	it("answers 202 with the ref, then the consumer delivers it and the record says sent with the relay's id", async () => {
@@ -127,6 +135,29 @@ describe("records", () => {
 		const record = await recordOf(body.ref);
 		expect(record).toMatchObject({ status: "sent", relayId: body.id, attempts: 1 });
 		expect(record.events.map((e) => e.type)).toEqual(["sent"]);
+	});
+
+	it("a refused sync send is recorded failed with the problem; a drop after the dot is unknown", async () => {
+		const refusing = await startFaultRelay({ security: "starttls", at: { message: { reply: "550 5.7.1 No thanks" } } });
+		const dropping = await startFaultRelay({ security: "starttls", at: { message: { drop: true } } });
+		try {
+			const refused = await post("/v1/send", message("rec-failed"), relayAt(refusing.port));
+			expect(refused.status).toBe(502);
+			expect(((await refused.json()) as { code: string }).code).toBe("relay_rejected");
+			const failed = await recordOf(refOf(refused));
+			expect(failed.status).toBe("failed");
+			expect(failed.lastError?.code).toBe("relay_rejected");
+			expect(JSON.stringify(failed.lastError)).toContain("550");
+
+			const dropped = await post("/v1/send", message("rec-unknown"), relayAt(dropping.port));
+			expect(((await dropped.json()) as { code: string }).code).toBe("delivery_unknown");
+			const unknown = await recordOf(refOf(dropped));
+			expect(unknown.status).toBe("unknown");
+			expect(unknown.lastError?.code).toBe("delivery_unknown");
+		} finally {
+			await refusing.stop();
+			await dropping.stop();
+		}
 	});
 
 	it("callers see only their own records", async () => {

@@ -1,6 +1,7 @@
 /**
  * What happens to an async send the relay does not take at once: transient
  * replies retried with backoff at the consumer's clock (the test moves it),
+ * a recipient refused for now retried alone,
  * 536 cools the limiter, past 24 h it fails; batches and public keys.
  */
 import { describe, expect, it } from "vitest";
@@ -44,6 +45,29 @@ describe("retries", () => {
 			expect(record.events.map((e) => e.detail?.attempt).slice(1)).toEqual([1, 2, 3]);
 			expect((await faults.record()).connections).toHaveLength(3);
 			expect(await spooled(body.ref)).toBe(false);
+		} finally {
+			await faults.stop();
+		}
+	});
+
+	it("a 451 for one recipient retries only that recipient; the others get the message once", async () => {
+		const faults = await startFaultRelay({
+			security: "starttls",
+			acrossConnections: true,
+			at: { rcpt: [null, { reply: "451 4.2.1 Try amy later" }] },
+		});
+		try {
+			const at = relayAt(faults.port);
+			const { body } = await sendAsync("partial-451", at, { to: ["ben@example.com", "amy@example.com"] });
+			const start = Date.now();
+			await consume([body.ref], at, start);
+			const waiting = await recordOf(body.ref);
+			expect(waiting).toMatchObject({ status: "queued", attempts: 1 });
+			expect(JSON.stringify(waiting.lastError)).toContain("451");
+			await consume([body.ref], at, start + 2 * 60 * MINUTE);
+			expect(await recordOf(body.ref)).toMatchObject({ status: "sent", attempts: 2 });
+			const delivered = (await faults.record()).messages.map((m) => m.rcptTo);
+			expect(delivered).toEqual([["ben@example.com"], ["amy@example.com"]]);
 		} finally {
 			await faults.stop();
 		}
