@@ -11,7 +11,8 @@
  * The request's env carries the door's mark (api/binding-caller.ts), which
  * only this code can set: holding the binding is the credential, no API key
  * travels over it. Answers come back as values; problems reject as
- * EdgeSendError (errors.ts).
+ * EdgeSendError (errors.ts). Records (status, cancel) are owned by the
+ * binding caller's id, so one binding caller never sees another's.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { BINDING_CALLER, type BindingCallerMark } from "../api/binding-caller";
@@ -19,13 +20,15 @@ import { type Problem, problem } from "../api/problem";
 import type { Bindings } from "../api/types";
 import { createApp } from "../app";
 import { EdgeSendError } from "./errors";
-import { apiRequest, DOOR_ORIGIN, messageBody } from "./request";
+import { apiRequest, DOOR_ORIGIN, messageBody, recordRequest, sendAtText } from "./request";
 import type {
+	AcceptedResult,
 	BatchDryRunResult,
 	BatchResult,
 	DryRunResult,
 	EdgeSendMessage,
 	Limits,
+	MessageRecord,
 	SendOptions,
 	SendResult,
 } from "./types";
@@ -36,16 +39,20 @@ const app = createApp();
 const CALLER_NAME = /^[\w.-]{1,64}$/;
 
 export class EdgeSend extends WorkerEntrypoint<Bindings> {
-	/** Sends one message; with `options.dryRun`, resolves to the message that would be sent instead. */
-	async send(message: EdgeSendMessage, options: SendOptions = {}): Promise<SendResult | DryRunResult> {
-		checkLabel(message, options);
+	/**
+	 * Sends one message. With `options.async` or a `sendAt`, resolves to the accepted message
+	 * (`{ref, status: "queued"|"scheduled", messageId}`) instead; with `options.dryRun`, to the
+	 * message that would be sent.
+	 */
+	async send(message: EdgeSendMessage, options: SendOptions = {}): Promise<SendResult | AcceptedResult | DryRunResult> {
+		checkAgainstOptions(message, options);
 		return this.#call(apiRequest("/v1/send", messageBody(message, options), options));
 	}
 
 	/** Up to 100 messages; resolves to one result per message (a problem for each that failed). */
 	async batch(messages: EdgeSendMessage[], options: SendOptions = {}): Promise<BatchResult | BatchDryRunResult> {
 		const list = Array.isArray(messages) ? messages : [];
-		for (const message of list) checkLabel(message, options);
+		for (const [i, message] of list.entries()) checkAgainstOptions(message, options, `messages[${i}].`);
 		const body = Array.isArray(messages) ? { messages: list.map((m) => messageBody(m, options)) } : { messages };
 		return this.#call(apiRequest("/v1/batch", body, options));
 	}
@@ -53,6 +60,16 @@ export class EdgeSend extends WorkerEntrypoint<Bindings> {
 	/** The api_user's usage of its per-minute limit, as GET /v1/limits. */
 	async limits(): Promise<Limits> {
 		return this.#call(new Request(new URL("/v1/limits", DOOR_ORIGIN)));
+	}
+
+	/** The record of a message this binding caller sent (as GET /v1/messages/{ref}), with its events. */
+	async status(ref: string): Promise<MessageRecord> {
+		return this.#call(recordRequest(checkRef(ref), "GET"));
+	}
+
+	/** Cancels a `queued` or `scheduled` message (as DELETE /v1/messages/{ref}); resolves to its record. */
+	async cancel(ref: string): Promise<MessageRecord> {
+		return this.#call(recordRequest(checkRef(ref), "DELETE"));
 	}
 
 	async #call<T>(request: Request): Promise<T> {
@@ -72,12 +89,39 @@ async function problemOf(response: Response): Promise<Problem> {
 	return problem("internal_error", `unexpected answer ${response.status}`);
 }
 
-/** `options.labelId` fills in a message's label; a different one on the message is a mistake, not a choice. */
-function checkLabel(message: EdgeSendMessage, options: SendOptions): void {
-	const given = (message as { labelId?: unknown } | null)?.labelId;
-	if (options.labelId === undefined || given === undefined || String(given) === String(options.labelId)) return;
-	const detail = `options.labelId (${String(options.labelId)}) and the message's labelId (${String(given)}) differ`;
+const differs = (path: string, option: string, given: unknown, wanted: unknown) =>
+	new EdgeSendError(
+		problem(
+			"validation_failed",
+			`options.${option} (${String(wanted)}) and the message's ${option} (${String(given)}) differ`,
+			{
+				errors: [{ path, message: `differs from options.${option}` }],
+			},
+		),
+	);
+
+const sameInstant = (a: unknown, b: unknown) =>
+	a === b || (typeof a === "string" && typeof b === "string" && Date.parse(a) === Date.parse(b));
+
+/** Options fill in a message's `labelId` and `sendAt`; a different one on the message is a mistake, not a choice. */
+function checkAgainstOptions(message: EdgeSendMessage, options: SendOptions, at = ""): void {
+	const given = message as { labelId?: unknown; sendAt?: unknown } | null;
+	if (options.labelId !== undefined && given?.labelId !== undefined) {
+		if (String(given.labelId) !== String(options.labelId))
+			throw differs(`${at}labelId`, "labelId", given.labelId, options.labelId);
+	}
+	if (options.sendAt !== undefined && given?.sendAt !== undefined) {
+		const wanted = sendAtText(options.sendAt);
+		if (!sameInstant(given.sendAt, wanted)) throw differs(`${at}sendAt`, "sendAt", given.sendAt, wanted);
+	}
+}
+
+/** A ref as a send resolved to it (`msg_…`); anything else is the caller's mistake, named. */
+function checkRef(ref: unknown): string {
+	if (typeof ref === "string" && ref.length > 0) return ref;
 	throw new EdgeSendError(
-		problem("validation_failed", detail, { errors: [{ path: "labelId", message: "differs from options.labelId" }] }),
+		problem("validation_failed", "ref must be the ref a send resolved to", {
+			errors: [{ path: "ref", message: "must be a non-empty string" }],
+		}),
 	);
 }

@@ -1,8 +1,8 @@
 /**
  * An RPC call → the Request the HTTP API would get for it: the message as the
  * JSON body (attachment bytes as base64, the only change), the options as the
- * headers and query the HTTP caller would send. The app then does everything
- * else exactly as for HTTP.
+ * headers, query and body fields the HTTP caller would send. The app then does
+ * everything else exactly as for HTTP.
  */
 import type { EdgeSendAttachment, EdgeSendMessage, SendOptions } from "./types";
 
@@ -25,7 +25,13 @@ function contentAsText(content: EdgeSendAttachment["content"]): unknown {
 	return content;
 }
 
-/** The JSON body of one message; `labelId` from the options when the message has none. */
+/** `options.sendAt` as the body's RFC 3339 text (an invalid Date stays text the API refuses by name). */
+export function sendAtText(sendAt: SendOptions["sendAt"]): unknown {
+	if (!(sendAt instanceof Date)) return sendAt;
+	return Number.isNaN(sendAt.getTime()) ? String(sendAt) : sendAt.toISOString();
+}
+
+/** The JSON body of one message; `labelId` and `sendAt` from the options when the message has none. */
 export function messageBody(message: EdgeSendMessage, options: SendOptions = {}): unknown {
 	if (typeof message !== "object" || message === null) return message;
 	const body: Record<string, unknown> = { ...message };
@@ -35,6 +41,7 @@ export function messageBody(message: EdgeSendMessage, options: SendOptions = {})
 		);
 	}
 	if (options.labelId !== undefined) body.labelId ??= options.labelId;
+	if (options.sendAt !== undefined) body.sendAt ??= sendAtText(options.sendAt);
 	return body;
 }
 
@@ -44,5 +51,11 @@ export function apiRequest(path: string, body: unknown, options: SendOptions = {
 	if (options.dryRun === true) url.searchParams.set("dryRun", "true");
 	const headers = new Headers({ "Content-Type": "application/json" });
 	if (options.idempotencyKey !== undefined) headers.set("Idempotency-Key", options.idempotencyKey);
+	if (options.async === true) headers.set("Prefer", "respond-async");
 	return new Request(url, { method: "POST", headers, body: JSON.stringify(body) });
+}
+
+/** The Request for the record `ref` (GET: look it up; DELETE: cancel it), as /v1/messages/{ref}. */
+export function recordRequest(ref: string, method: "GET" | "DELETE"): Request {
+	return new Request(new URL(`/v1/messages/${encodeURIComponent(ref)}`, DOOR_ORIGIN), { method });
 }

@@ -7,6 +7,7 @@
 import type { Problem } from "../api/problem";
 import type { MessageBody } from "../api/schemas";
 import type { Sent } from "../api/send-path";
+import type { MessageStatus } from "../records/types";
 
 /** Attachment bytes: base64 text (as in the JSON API) or the bytes themselves. */
 export type AttachmentContent = string | ArrayBuffer | ArrayBufferView;
@@ -25,10 +26,27 @@ export interface SendOptions {
 	labelId?: number | string;
 	/** Validate and compose only: resolves to the exact message that would be sent. */
 	dryRun?: boolean;
+	/** Accept now, deliver through the queue (`Prefer: respond-async`): resolves to an AcceptedResult. */
+	async?: boolean;
+	/**
+	 * Deliver at this time, up to 30 days ahead (as the message's `sendAt`, applied to each message of a
+	 * batch; both given must agree). Implies async: resolves to an AcceptedResult with status `scheduled`.
+	 */
+	sendAt?: string | Date;
 }
 
-/** `send()` resolves to this (Cloudflare's binding answers `{messageId}`; the rest is edgesend's). */
-export type SendResult = Sent;
+/**
+ * `send()` resolves to this (Cloudflare's binding answers `{messageId}`; the rest is edgesend's).
+ * `ref` names the message's record (status(ref)) when edgesend has its DB binding.
+ */
+export type SendResult = Sent & { ref?: string };
+
+/** An async or scheduled send, accepted and not yet delivered: follow it with status(ref). */
+export interface AcceptedResult {
+	ref: string;
+	status: "queued" | "scheduled";
+	messageId: string;
+}
 
 export interface DryRunResult {
 	dryRun: true;
@@ -42,7 +60,7 @@ export interface DryRunResult {
 
 /** One result per message, in order: a success (`status: 200`) or the problem for that message. */
 export interface BatchResult {
-	results: ((SendResult & { status: 200 }) | Problem)[];
+	results: ((SendResult & { status: 200 }) | AcceptedResult | Problem)[];
 }
 
 export interface BatchDryRunResult {
@@ -56,4 +74,29 @@ export interface Limits {
 	resetInMs: number;
 }
 
-export type { Problem };
+/**
+ * What an event's detail holds: a JSON object, kept shallow in the type
+ * (`unknown`, or a recursive JSON type, would not type across RPC's Service<>).
+ */
+export type EventDetail = Record<string, string | number | boolean | null | object>;
+
+/** A message's record, as `GET /v1/messages/{ref}` answers it (times are RFC 3339). */
+export interface MessageRecord {
+	ref: string;
+	status: MessageStatus;
+	messageId: string;
+	/** The relay's id once it accepted the message. */
+	relayId: string | null;
+	from: string;
+	to: string[];
+	subject: string;
+	createdAt: string;
+	sendAt: string | null;
+	sentAt: string | null;
+	attempts: number;
+	/** The problem that ended it, or the last transient one: what it was, not how it was answered. */
+	lastError: Pick<Problem, "code" | "detail" | "smtp" | "rejected"> | null;
+	events: { type: string; at: string; detail?: EventDetail }[];
+}
+
+export type { MessageStatus, Problem };
