@@ -4,7 +4,7 @@
  * go back, and the relay's `536` cools the api_user down.
  */
 import type { SmtpConfigError, SmtpError, SmtpStage } from "../smtp";
-import { ApiProblem, type Problem, problem } from "./problem";
+import { ApiProblem, type Problem, problem, validationProblem } from "./problem";
 
 /** How long a `536 Frequency limited` stops all sending: the relay's window is a minute. */
 export const COOL_MS = 60_000;
@@ -41,6 +41,7 @@ export function smtpOutcome(error: SmtpError): SmtpOutcome {
 	const rejected = error.rejected ? { rejected: error.rejected } : {};
 	const release = beforeData.has(error.stage) && error.kind !== "unknown";
 	const at = `at ${error.stage}: ${error.message}`;
+	if (error.local) return { problem: localProblem(error), release: true, cool: false };
 	if (error.code === 536) {
 		const p = problem("rate_limited", `the relay's frequency limit was reached (536); sending pauses for a minute`, {
 			smtp,
@@ -74,6 +75,18 @@ export function smtpOutcome(error: SmtpError): SmtpOutcome {
 		}
 	})();
 	return { problem: found, release, cool: false };
+}
+
+/**
+ * A refusal the SMTP client made itself, before sending anything: the relay
+ * never saw the message, so it is never `relay_rejected`. The envelope comes
+ * from `from` (MAIL) and from to+cc+bcc (RCPT), named as `from` and `to`.
+ */
+function localProblem(error: SmtpError): Problem {
+	if (error.code === 552) return problem("payload_too_large", `not sent: ${error.message}`);
+	const path = error.stage === "rcpt" ? "to" : "from";
+	return validationProblem([{ path, message: `not sent, refused before reaching the relay: ${error.message}` }])
+		.problem;
 }
 
 const settingOf: Record<string, string> = {

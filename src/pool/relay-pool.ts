@@ -56,7 +56,7 @@ export class RelayPool extends DurableObject {
 				delivery = await lease.session.send(message);
 			} catch (error) {
 				if (!(lease.warm && deadSession(error) && !consumed)) {
-					lease.release(stillUsable(error));
+					lease.release(lease.session.usable);
 					return failed(error, lease.warm);
 				}
 				lease.release(false);
@@ -69,11 +69,11 @@ export class RelayPool extends DurableObject {
 				try {
 					delivery = await lease.session.send(message);
 				} catch (retryError) {
-					lease.release(stillUsable(retryError));
+					lease.release(lease.session.usable);
 					return failed(retryError, false);
 				}
 			}
-			lease.release(true);
+			lease.release(lease.session.usable);
 			return { kind: "sent", delivery: { ...delivery }, warm: lease.warm };
 		} finally {
 			if (!consumed) job.body.cancel().catch(() => {});
@@ -93,11 +93,6 @@ export class RelayPool extends DurableObject {
 function deadSession(error: unknown): boolean {
 	if (!(error instanceof SmtpError) || !["mail", "rcpt", "data"].includes(error.stage)) return false;
 	return error.reply === undefined ? error.kind === "unavailable" : error.code === 421;
-}
-
-/** Mirrors SmtpSession: a refusal leaves the connection usable; anything else (and 421) ends it. */
-function stillUsable(error: unknown): boolean {
-	return error instanceof SmtpError && error.reply !== undefined && error.code !== 421;
 }
 
 function failed(error: unknown, warm: boolean): PoolReply {

@@ -22,8 +22,19 @@ export interface SmtpConfig {
 	connectTimeoutMs?: number;
 	/** The longest wait for one reply or one write. Default 30 s. */
 	replyTimeoutMs?: number;
-	/** Deadline for the whole session, from open to the last reply. Default 120 s. */
+	/**
+	 * Deadline for the session's work: opening it, and every wait of a
+	 * transaction up to its final dot. No transaction starts unless the time
+	 * left is more than the longest one on this session took. Default 120 s.
+	 */
 	sessionTimeoutMs?: number;
+	/**
+	 * The wait for the reply to a message's final dot, on its own: not cut by
+	 * the session deadline, since giving up there leaves the outcome unknown
+	 * (the relay may have queued it). Default: twice `replyTimeoutMs` (60 s
+	 * with the defaults); see FINAL_REPLY_FACTOR.
+	 */
+	finalReplyTimeoutMs?: number;
 	/** Defaults to `connectSocket` (socket.ts, the only `cloudflare:sockets` import). */
 	connector?: Connector;
 	/** Sees every command and reply line, credentials masked; message data is summarised. */
@@ -36,7 +47,19 @@ export const DEFAULT_TIMEOUTS = {
 	sessionTimeoutMs: 120_000,
 } as const;
 
-export type ResolvedConfig = SmtpConfig & Required<Pick<SmtpConfig, keyof typeof DEFAULT_TIMEOUTS>>;
+/**
+ * The default wait for the reply to a final dot, in per-reply waits. RFC 5321
+ * §4.5.3.2.6 suggests 10 minutes. A Worker answers an HTTP caller who will
+ * not wait that long (clients and proxies give up within about 100 s, and the
+ * answer is lost then anyway): twice the per-reply wait is long enough for a
+ * relay that is slow under load, and short enough to answer the caller.
+ */
+export const FINAL_REPLY_FACTOR = 2;
+
+export type ResolvedConfig = SmtpConfig &
+	Required<Pick<SmtpConfig, keyof typeof DEFAULT_TIMEOUTS | "finalReplyTimeoutMs">>;
+
+const TIMEOUT_FIELDS = ["connectTimeoutMs", "replyTimeoutMs", "sessionTimeoutMs", "finalReplyTimeoutMs"] as const;
 
 /** Checks `config` and fills in the defaults; throws SmtpConfigError naming the field at fault. */
 export function resolveConfig(config: SmtpConfig): ResolvedConfig {
@@ -77,7 +100,8 @@ export function resolveConfig(config: SmtpConfig): ResolvedConfig {
 		);
 	}
 	const resolved = { ...DEFAULT_TIMEOUTS, ...stripUndefined(config) } as ResolvedConfig;
-	for (const field of Object.keys(DEFAULT_TIMEOUTS) as (keyof typeof DEFAULT_TIMEOUTS)[]) {
+	resolved.finalReplyTimeoutMs ??= FINAL_REPLY_FACTOR * resolved.replyTimeoutMs;
+	for (const field of TIMEOUT_FIELDS) {
 		const ms = resolved[field];
 		if (typeof ms !== "number" || !Number.isFinite(ms) || ms <= 0) {
 			throw new SmtpConfigError(field, `${field} must be a positive number of milliseconds`);

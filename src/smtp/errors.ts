@@ -43,6 +43,8 @@ export interface SmtpErrorInit {
 	/** The relay's reply, when it spoke (credentials masked). */
 	reply?: string;
 	rejected?: RejectedRecipient[];
+	/** The client refused the message itself, before sending anything of it: the relay never saw it. */
+	local?: true;
 	cause?: unknown;
 }
 
@@ -54,6 +56,8 @@ export class SmtpError extends Error {
 	readonly enhancedCode?: string;
 	readonly reply?: string;
 	readonly rejected?: RejectedRecipient[];
+	/** Refused by the client itself (an envelope it cannot write, a size over the relay's SIZE): never the relay's words. */
+	readonly local?: true;
 
 	constructor(message: string, init: SmtpErrorInit) {
 		super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -63,6 +67,7 @@ export class SmtpError extends Error {
 		if (init.enhancedCode !== undefined) this.enhancedCode = init.enhancedCode;
 		if (init.reply !== undefined) this.reply = init.reply;
 		if (init.rejected !== undefined) this.rejected = init.rejected;
+		if (init.local) this.local = true;
 	}
 }
 

@@ -3,6 +3,7 @@ export { base64Utf8 } from "./auth.ts";
 export type { Capabilities } from "./capabilities.ts";
 export {
 	DEFAULT_TIMEOUTS,
+	FINAL_REPLY_FACTOR,
 	isLoopback,
 	isValidEhloName,
 	resolveConfig,

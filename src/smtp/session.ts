@@ -5,8 +5,14 @@
  * Round trips: with PIPELINING, MAIL FROM + every RCPT TO + DATA go out in one
  * write, and the content with its final dot in the next; nothing is pipelined
  * behind a final dot (Haraka answers such commands with `503 … pipelined after
- * end of DATA`), so a message costs two round trips on a warm session. A
- * needed RSET rides in front of the next message's group.
+ * end of DATA`), so a message costs two round trips on a warm session.
+ *
+ * After a refusal the session sends RSET at once and waits for its answer:
+ * relays often hang up right after saying no (Haraka's DENYDISCONNECT, a 421),
+ * and only an answered RSET proves the connection still works. So `usable`
+ * is true exactly when the next message can go: the connection is open and
+ * proven, and the deadline leaves more time than the longest transaction on
+ * this session took (a transaction is not started without the time it needs).
  */
 import { authenticate, secretsOf } from "./auth.ts";
 import { type Capabilities, parseCapabilities } from "./capabilities.ts";
@@ -49,14 +55,27 @@ export class SmtpSession {
 	/** Set once the connection cannot be used any more. */
 	#broken: SmtpError | null = null;
 	#closed = false;
-	/** The last transaction failed: RSET before the next. */
-	#needsReset = false;
+	/** Epoch ms: the session deadline. */
+	readonly #deadline: number;
+	/** The longest a transaction took on this session, MAIL to the final reply: what the next one needs. */
+	#longestTransactionMs = 0;
 	/** Sends run one after another, whoever calls. */
 	#queue: Promise<unknown> = Promise.resolve();
 
-	private constructor(wire: Wire, capabilities: Capabilities) {
+	private constructor(wire: Wire, capabilities: Capabilities, deadline: number) {
 		this.#wire = wire;
 		this.capabilities = Object.freeze(capabilities);
+		this.#deadline = deadline;
+	}
+
+	/**
+	 * Whether a message sent now can go: the connection is open and proven
+	 * (not closed, not lost, an RSET answered after any refusal), and the
+	 * deadline leaves more than the longest transaction so far took. When
+	 * false, every send fails before writing anything: open a new session.
+	 */
+	get usable(): boolean {
+		return this.#unusable() === undefined;
 	}
 
 	/** Connects, reads the greeting, says EHLO, secures the connection and authenticates. */
@@ -79,6 +98,7 @@ export class SmtpSession {
 		const wire = new Wire(socket, {
 			endpoint,
 			replyTimeoutMs: c.replyTimeoutMs,
+			finalReplyTimeoutMs: c.finalReplyTimeoutMs,
 			deadline,
 			secrets: secretsOf(c.user, c.pass),
 			trace: c.trace,
@@ -106,14 +126,17 @@ export class SmtpSession {
 				wire.tlsPending = null;
 			}
 			if (c.user) await authenticate(wire, caps, c.user, c.pass);
-			return new SmtpSession(wire, caps);
+			return new SmtpSession(wire, caps, deadline);
 		} catch (error) {
 			await wire.close(CLOSE_GRACE_MS);
 			throw error;
 		}
 	}
 
-	/** Sends one message; throws SmtpError. The session stays usable after a refusal. */
+	/**
+	 * Sends one message; throws SmtpError. After a refusal the session stays
+	 * usable if its connection does (see `usable`).
+	 */
 	send(message: OutgoingMessage): Promise<Delivery> {
 		const run = this.#queue.then(() => this.#send(message));
 		this.#queue = run.catch(() => {});
@@ -128,43 +151,75 @@ export class SmtpSession {
 	}
 
 	async #send(message: OutgoingMessage): Promise<Delivery> {
-		if (this.#closed || this.#broken) {
-			throw new SmtpError(
-				this.#broken
-					? `the session is unusable after an earlier failure: ${this.#broken.message}`
-					: "the session is closed",
-				{ stage: "mail", kind: "unavailable", cause: this.#broken ?? undefined },
-			);
-		}
+		const unusable = this.#unusable();
+		if (unusable) throw unusable;
 		const plan = this.#plan(message);
+		const started = Date.now();
 		try {
 			return await this.#transaction(message, plan);
 		} catch (error) {
 			const e =
 				error instanceof SmtpError ? error : new SmtpError(String(error), { stage: "message", kind: "protocol" });
-			if (e.reply !== undefined && e.code !== 421) {
-				// The relay said no and the connection is fine: reset before the next message.
-				this.#needsReset = true;
-			} else {
-				this.#broken = e;
-				await this.#wire.close(CLOSE_GRACE_MS);
-			}
+			// The relay said no (but not 421, "closing"): whether the connection
+			// survived its refusal, only an answered RSET tells.
+			if (e.reply !== undefined && e.code !== 421) await this.#reset();
+			else await this.#break(e);
 			throw e;
+		} finally {
+			this.#longestTransactionMs = Math.max(this.#longestTransactionMs, Date.now() - started);
 		}
 	}
 
-	/** The MAIL/RCPT/DATA group, or a refusal before anything is sent. */
+	/** Why a message cannot be sent now, as the error to throw; undefined when it can. */
+	#unusable(): SmtpError | undefined {
+		if (this.#closed) return new SmtpError("the session is closed", { stage: "mail", kind: "unavailable" });
+		if (this.#broken) {
+			return new SmtpError(`the session is unusable after an earlier failure: ${this.#broken.message}`, {
+				stage: "mail",
+				kind: "unavailable",
+				cause: this.#broken,
+			});
+		}
+		const left = this.#deadline - Date.now();
+		if (left <= this.#longestTransactionMs) {
+			return new SmtpError(
+				`not started: the session deadline leaves ${Math.max(left, 0)} ms, and a transaction has taken up to ${this.#longestTransactionMs} ms on this session`,
+				{ stage: "mail", kind: "timeout" },
+			);
+		}
+		return undefined;
+	}
+
+	/** RSET after a refusal; a connection that cannot answer it is done. */
+	async #reset(): Promise<void> {
+		try {
+			const reply = await this.#wire.command("RSET", "mail");
+			if (reply.code !== 250) await this.#break(this.#wire.replyError("mail", reply, "RSET refused"));
+		} catch (error) {
+			await this.#break(
+				error instanceof SmtpError ? error : new SmtpError(String(error), { stage: "mail", kind: "protocol" }),
+			);
+		}
+	}
+
+	async #break(error: SmtpError): Promise<void> {
+		this.#broken = error;
+		await this.#wire.close(CLOSE_GRACE_MS);
+	}
+
+	/** The MAIL/RCPT/DATA group, or a refusal (marked `local`) before anything is sent. */
 	#plan(message: OutgoingMessage): Command[] {
 		const { from, to } = message.envelope;
 		checkAddress(from, "mail", true);
 		if (!Array.isArray(to) || to.length === 0) {
-			throw new SmtpError("a message needs at least one recipient", { stage: "rcpt", kind: "rejected" });
+			throw new SmtpError("a message needs at least one recipient", { stage: "rcpt", kind: "rejected", local: true });
 		}
 		for (const address of to) checkAddress(address, "rcpt", false);
 		if (!Number.isSafeInteger(message.size) || message.size < 0) {
 			throw new SmtpError(`the message size must be its byte count (got ${message.size})`, {
 				stage: "mail",
 				kind: "protocol",
+				local: true,
 			});
 		}
 		const caps = this.capabilities;
@@ -175,6 +230,7 @@ export class SmtpSession {
 				kind: "rejected",
 				code: 553,
 				enhancedCode: "5.6.7",
+				local: true,
 			});
 		}
 		if (caps.size && message.size > caps.size) {
@@ -183,6 +239,7 @@ export class SmtpSession {
 				kind: "rejected",
 				code: 552,
 				enhancedCode: "5.3.4",
+				local: true,
 			});
 		}
 		let params = "";
@@ -196,9 +253,8 @@ export class SmtpSession {
 		];
 	}
 
-	async #transaction(message: OutgoingMessage, plan: Command[]): Promise<Delivery> {
+	async #transaction(message: OutgoingMessage, group: Command[]): Promise<Delivery> {
 		const wire = this.#wire;
-		const group: Command[] = this.#needsReset ? [{ line: "RSET", stage: "mail" }, ...plan] : plan;
 		const replies: SmtpReply[] = [];
 		if (this.capabilities.pipelining) {
 			await wire.send(group);
@@ -210,19 +266,13 @@ export class SmtpSession {
 				if (command.stage === "data" && !replies.some((r, j) => group[j].stage === "rcpt" && isPositive(r))) break;
 				const reply = await wire.command(command.line, command.stage);
 				replies.push(reply);
-				if (command.stage === "mail" && reply.code !== 250) break; // RSET or MAIL refused
+				if (command.stage === "mail" && reply.code !== 250) break; // MAIL refused
 			}
 		}
 
-		let k = 0;
-		if (this.#needsReset) {
-			const reset = replies[k++];
-			if (reset.code !== 250) throw wire.replyError("mail", reset, "RSET refused");
-			this.#needsReset = false;
-		}
-		const mail = replies[k++];
-		const rcpt = replies.slice(k, k + message.envelope.to.length);
-		const data = replies[k + message.envelope.to.length] as SmtpReply | undefined;
+		const [mail, ...rest] = replies;
+		const rcpt = rest.slice(0, message.envelope.to.length);
+		const data = rest[message.envelope.to.length] as SmtpReply | undefined;
 
 		if (data?.code === 354 && (mail.code !== 250 || !rcpt.some(isPositive))) {
 			// A relay that opened DATA anyway: end it at once, with no content.
@@ -392,18 +442,38 @@ function isAscii(s: string): boolean {
 	return /^[\x20-\x7e]*$/.test(s);
 }
 
-/** Refuses what would break the command line (a CR/LF would inject commands). */
+// RFC 5321 §4.1.2 Quoted-string: qtextSMTP or quoted-pairSMTP (and UTF-8 under RFC 6531).
+const QUOTED_LOCAL = /^"(?:[\x20\x21\x23-\x5b\x5d-\x7e\u0080-\u{10FFFF}]|\\[\x20-\x7e])*"$/u;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const CONTROL = /[\0-\x1f\x7f]/;
+
+/**
+ * Whether `address` can stand between `<` and `>` on a command line: a
+ * dot-string or quoted-string local part (`"john doe"@example.com`, RFC 5321
+ * §4.1.2), nothing that would end the path or the line (a CR/LF would inject
+ * commands).
+ */
+function isEnvelopeAddress(address: string): boolean {
+	if (CONTROL.test(address)) return false;
+	const at = address.lastIndexOf("@");
+	const local = at < 0 ? address : address.slice(0, at);
+	const domain = at < 0 ? "" : address.slice(at + 1);
+	if (/[\s<>"\\]/.test(domain)) return false;
+	return local.startsWith('"') ? QUOTED_LOCAL.test(local) : !/[\s<>"\\]/.test(local);
+}
+
+/** Refuses, before anything is sent, an envelope address the command line cannot carry. */
 function checkAddress(address: unknown, stage: "mail" | "rcpt", mayBeEmpty: boolean): void {
 	const ok =
 		typeof address === "string" &&
 		(address.length > 0 || mayBeEmpty) &&
 		address.length <= 320 &&
-		// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-		!/[\s<>\0-\x1f\x7f]/.test(address);
+		isEnvelopeAddress(address);
 	if (!ok) {
 		throw new SmtpError(`not a usable envelope address: ${JSON.stringify(String(address).slice(0, 80))}`, {
 			stage,
 			kind: "rejected",
+			local: true,
 		});
 	}
 }

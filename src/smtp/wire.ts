@@ -4,7 +4,10 @@
  * Every command written joins a FIFO of pending commands; every reply parsed
  * answers the oldest one, so a pipelined group (several commands in one write)
  * gets its replies matched in order. Every wait is bounded by the per-reply
- * timeout and by the session deadline; socket failures become SmtpErrors of
+ * timeout and by the session deadline, except those after a message's final
+ * dot has started out: the write carrying it has the per-reply timeout, its
+ * reply the final-reply timeout, and neither is cut by the deadline (cutting
+ * them would leave the outcome unknown). Socket failures become SmtpErrors of
  * the right stage and kind. Secrets are masked in everything this produces.
  */
 import { SmtpError, type SmtpStage } from "./errors.ts";
@@ -17,7 +20,9 @@ export interface WireOptions {
 	/** `host:port`, for messages. */
 	endpoint: string;
 	replyTimeoutMs: number;
-	/** Epoch ms after which nothing more is awaited. */
+	/** The wait for the reply to a final dot. */
+	finalReplyTimeoutMs: number;
+	/** Epoch ms after which nothing more is awaited (but what follows a final dot). */
 	deadline: number;
 	/** Strings never to show (base64 of the password…): replaced by `***`. */
 	secrets: string[];
@@ -92,7 +97,7 @@ export class Wire {
 		while (this.ready.length === 0) {
 			let chunk: Uint8Array | null;
 			try {
-				chunk = await this.bounded(this.socket.read(), head, "a reply");
+				chunk = await this.bounded(this.socket.read(), head, "reply");
 			} catch (error) {
 				throw this.failure(error, head);
 			}
@@ -117,7 +122,7 @@ export class Wire {
 	async write(bytes: Uint8Array, stage: SmtpStage, carriesDot = false): Promise<void> {
 		const at: Pending = { stage, afterDot: carriesDot };
 		try {
-			await this.bounded(this.socket.write(bytes), at, "a write to complete");
+			await this.bounded(this.socket.write(bytes), at, "write");
 		} catch (error) {
 			throw this.failure(error, at);
 		}
@@ -168,11 +173,13 @@ export class Wire {
 		return { ...reply, text, lines: reply.lines.map((l) => this.mask(l)) };
 	}
 
-	/** Races `work` against the reply timeout and the session deadline; leaves no timer behind. */
-	private async bounded<T>(work: Promise<T>, at: Pending, what: string): Promise<T> {
-		const left = this.options.deadline - Date.now();
-		const ms = Math.min(this.replyTimeoutMs, left);
-		const byDeadline = left <= this.replyTimeoutMs;
+	/** Races `work` against its timeout and (before a final dot) the session deadline; leaves no timer behind. */
+	private async bounded<T>(work: Promise<T>, at: Pending, waitFor: "reply" | "write"): Promise<T> {
+		const what = waitFor === "reply" ? (at.afterDot ? "the reply to the final dot" : "a reply") : "a write to complete";
+		const limit = at.afterDot && waitFor === "reply" ? this.options.finalReplyTimeoutMs : this.replyTimeoutMs;
+		const left = at.afterDot ? Number.POSITIVE_INFINITY : this.options.deadline - Date.now();
+		const ms = Math.min(limit, left);
+		const byDeadline = left <= limit;
 		// A wait that runs out during a TLS handshake is the handshake's.
 		const stage = this.tlsPending ? "tls" : at.stage;
 		const timeout = () =>

@@ -145,7 +145,7 @@ describe("SMTP client under relay faults", () => {
 			expect(delivery.id).toBe("fault_1");
 			const record = await relay.closedRecord();
 			expect(record.connections).toHaveLength(1);
-			// The refused group was pipelined whole (MAIL, RCPT, DATA); RSET rides in front of the next one.
+			// The refused group was pipelined whole (MAIL, RCPT, DATA); RSET follows at once, answered before the next.
 			expect(record.commands.filter((command) => /^(RSET|MAIL|DATA|QUIT)/.test(command))).toEqual([
 				expect.stringMatching(/^MAIL FROM:<sender@example.com>/),
 				"DATA",

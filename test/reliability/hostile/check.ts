@@ -56,6 +56,12 @@ function mailboxOf(value: unknown): Box {
 const listOf = (value: unknown): Box[] =>
 	value === undefined ? [] : (Array.isArray(value) ? value : [value]).map(mailboxOf);
 
+/** A header mailbox as postal-mime reads it: a quoted local part (`"john doe"@x`) comes back unquoted. */
+const asParsed = ({ address, name }: Box): Box => ({
+	address: address.replace(/^"((?:[^"\\]|\\.)*)"@/, (_, local: string) => `${local.replace(/\\(.)/g, "$1")}@`),
+	name,
+});
+
 const boxes = (parsed: Email["to"]): Box[] => (parsed ?? []).map((a) => ({ address: a.address ?? "", name: a.name }));
 
 /** Line ends of every kind as LF, trailing ones dropped: how text survives MIME's CRLF canon. */
@@ -67,10 +73,10 @@ const fromBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCo
 export async function expectDeliveredAsInput(recorded: RecordedMessage, input: Message): Promise<Email> {
 	const email = await PostalMime.parse(messageBytes(recorded));
 	expect(email.subject).toBe(input.subject);
-	expect(email.from && boxes([email.from])).toEqual([mailboxOf(input.from)]);
-	expect(boxes(email.to)).toEqual(listOf(input.to));
-	expect(boxes(email.cc)).toEqual(listOf(input.cc));
-	expect(boxes(email.replyTo)).toEqual(listOf(input.replyTo));
+	expect(email.from && boxes([email.from])).toEqual([asParsed(mailboxOf(input.from))]);
+	expect(boxes(email.to)).toEqual(listOf(input.to).map(asParsed));
+	expect(boxes(email.cc)).toEqual(listOf(input.cc).map(asParsed));
+	expect(boxes(email.replyTo)).toEqual(listOf(input.replyTo).map(asParsed));
 	expect(email.headers.filter((h) => h.key === "bcc")).toEqual([]);
 	if (input.text !== undefined) expect(lines(email.text ?? "")).toBe(lines(input.text as string));
 	if (input.html !== undefined) expect(lines(email.html ?? "")).toBe(lines(input.html as string));

@@ -42,6 +42,11 @@ const wire: HostileCase[] = inGroup("protocol edges: header lines, message/rfc82
 		expect: deliver(),
 	},
 	{
+		name: 'quoted local parts: from "john doe"@example.com to "jane q. public"@example.com',
+		message: withPatch({ from: '"john doe"@example.com', to: ['"jane q. public"@example.com'] }),
+		expect: deliver(),
+	},
+	{
 		name: "an attachment with a non-ASCII file name (name* and filename* in RFC 2231)",
 		message: withPatch({ attachments: [{ filename: "Übersicht März — 2026.pdf", content: png }] }),
 		expect: deliver(),
