@@ -11,6 +11,7 @@ import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Bindings } from "../../src/api/types";
 import { createApp } from "../../src/app";
+import { reservationBlock } from "../../src/limit/rate-limiter";
 import { type RelayHandle, startRelay } from "../helpers/relay";
 import { auth, type Overrides, type ProblemBody, relaySettings, type SentBody } from "./support/api";
 
@@ -18,6 +19,8 @@ const SENDS = 500;
 const BATCHES = 20;
 const BATCH_SIZE = 50;
 const LIMITED_TO = 300;
+/** The provider's own limit, the default. */
+const LOAD_LIMIT = 30_000;
 
 type Item = (SentBody & { status: 200 }) | ProblemBody;
 
@@ -87,7 +90,7 @@ async function deliveredTags(): Promise<Map<string, string[]>> {
 describe("under load", () => {
 	it(`${SENDS} concurrent sends and ${BATCHES} concurrent batches of ${BATCH_SIZE}: every message once`, async () => {
 		await relay.reset();
-		const settings = settingsFor(loadUser);
+		const settings = settingsFor(loadUser, { RATE_LIMIT_PER_MINUTE: String(LOAD_LIMIT) });
 		const started = Date.now();
 		const sends = Array.from({ length: SENDS }, (_, i) => `s${i}`);
 		const batches = Array.from({ length: BATCHES }, (_, b) =>
@@ -116,7 +119,11 @@ describe("under load", () => {
 		const twice = [...delivered].filter(([, ids]) => ids.length !== 1).map(([tag]) => tag);
 		expect(twice, "delivered more than once").toEqual([]);
 		for (const [tag, id] of ok) expect(delivered.get(tag)).toEqual([id]);
-		expect(await used(settings)).toBe(ok.size);
+		// The limiter reserves permits a block ahead of use. If its object restarts under this load (workerd
+		// does so when starved), the unused rest of that block stays counted: high by at most a block, never low.
+		const counted = await used(settings);
+		expect(counted).toBeGreaterThanOrEqual(ok.size);
+		expect(counted - ok.size).toBeLessThanOrEqual(reservationBlock(LOAD_LIMIT));
 		console.log(
 			JSON.stringify({
 				scenario: "load",
