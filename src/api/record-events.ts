@@ -4,15 +4,14 @@
  * its webhooks (events/record-written.ts), in the background.
  */
 import type { Context } from "hono";
-import { recordWritten } from "../events/record-written";
+import { recordWritten, webhooksOn } from "../events/record-written";
 import { background } from "./background";
 import type { AppEnv } from "./types";
 
 export function afterRecordsWritten(c: Context<AppEnv>, refs: Iterable<string>): void {
 	const db = c.env.DB;
 	if (!db) return;
-	const { webhookUrl, webhookSecret } = c.get("config").events;
-	const on = Boolean(webhookUrl && webhookSecret);
+	const on = webhooksOn(c.get("config").events);
 	const list = [...refs];
 	background(
 		c,

@@ -1,16 +1,38 @@
 /**
- * What happens once a record's outcome (and relay id) is written: provider
- * events that came first are attached (record-link.ts), and the record's own
- * status change (`message.sent`, `message.failed`) and the attached events go
- * out as webhooks, when EVENTS_WEBHOOK_URL is set and the queue is bound.
+ * What happens once a record's outcome (and relay id) is written, by a sync
+ * send, the queue consumer or a cancel: the record's own final status goes
+ * out (`message.sent`, `message.failed`, `message.unknown`,
+ * `message.canceled`), then provider events that came first are attached
+ * (record-link.ts) and go out after it, when EVENTS_WEBHOOK_URL is set and
+ * the queue is bound. Calling it again for the same record publishes nothing
+ * new (each webhook-id is stored once), so a redelivered queue job may call
+ * it freely.
  */
 import { getRecord } from "../records/store";
+import type { MessageRecord } from "../records/types";
 import { attachPendingEvents } from "./record-link";
-import { eventRules } from "./status-rules";
+import { eventRules, movedByProvider } from "./status-rules";
 import { publish, type WebhookQueue } from "./webhook-job";
 
-/** Statuses of our own that are sent out. */
-const OWN_EVENTS: Record<string, string> = { sent: "message.sent", failed: "message.failed" };
+/**
+ * Our own final statuses, each sent out once. The steps on the way
+ * (queued, scheduled, sending, a retry's wait) are not: they are on the
+ * record's events for whoever looks it up.
+ */
+const OWN_EVENTS: Record<string, string> = {
+	sent: "message.sent",
+	failed: "message.failed",
+	unknown: "message.unknown",
+	canceled: "message.canceled",
+};
+
+/** Whether outbound events are configured (both the URL and the secret). */
+export const webhooksOn = (events: { webhookUrl?: string; webhookSecret?: Uint8Array }): boolean =>
+	Boolean(events.webhookUrl && events.webhookSecret);
+
+/** Our own outcome of a record: one the provider's events moved on (delivered, bounced…) was `sent` first. */
+const ownStatus = (record: MessageRecord): string | undefined =>
+	OWN_EVENTS[record.status] ? record.status : movedByProvider(record.status) ? "sent" : undefined;
 
 export async function recordWritten(
 	db: D1Database,
@@ -19,29 +41,29 @@ export async function recordWritten(
 	ref: string,
 	nowMs: number,
 ): Promise<void> {
-	const attached = await attachPendingEvents(db, ref);
-	if (!webhooksOn || !queue) return;
-	const record = await getRecord(db, ref);
-	if (!record) return;
+	const publishing = webhooksOn && queue ? queue : undefined;
+	const record = publishing ? await getRecord(db, ref) : undefined;
 	const data = (to: string | null, detail: string | null) => ({
 		ref,
-		messageId: record.messageId,
-		relayId: record.relayId ?? "",
+		messageId: record?.messageId ?? null,
+		relayId: record?.relayId ?? "",
 		to,
 		detail,
 	});
-	const own = OWN_EVENTS[record.status];
-	if (own) {
-		const detail = record.status === "failed" ? JSON.stringify(record.lastError ?? null) : null;
+	const own = record && ownStatus(record);
+	// Before the attached events: a receiver sees message.sent ahead of the bounce that came first.
+	if (publishing && record && own) {
+		// Why it failed, or why nobody can tell whether it went; a sent record may still hold an earlier attempt's error.
+		const detail = own === "failed" || own === "unknown" ? JSON.stringify(record.lastError ?? null) : null;
 		await publish(
 			db,
-			queue,
+			publishing,
 			{
-				id: `evt_${ref}_${record.status}`,
+				id: `evt_${ref}_${own}`,
 				ref,
 				relayId: record.relayId ?? ref,
 				event: {
-					type: own,
+					type: OWN_EVENTS[own],
 					timestamp: new Date(record.sentAt ?? nowMs).toISOString(),
 					data: data(record.to.join(", "), detail),
 				},
@@ -49,12 +71,14 @@ export async function recordWritten(
 			nowMs,
 		);
 	}
+	const attached = await attachPendingEvents(db, ref);
+	if (!publishing || !record) return;
 	for (const e of attached) {
 		const type = eventRules[e.type].webhook;
 		if (!type) continue;
 		await publish(
 			db,
-			queue,
+			publishing,
 			{
 				id: e.id,
 				ref,

@@ -40,3 +40,6 @@ export function nextStatus(current: string, event: ProviderEventType): string | 
 	if (from === undefined) return undefined;
 	return rank[target] > from ? target : undefined;
 }
+
+/** Whether `status` is one only the provider's events lead to (so the message was `sent` before). */
+export const movedByProvider = (status: string): boolean => (rank[status] ?? 0) > rank.sent;

@@ -2,7 +2,9 @@
  * One delivery attempt of an async message, driven by its record: wait if it
  * is not due, take a permit from the api_user's limiter, deliver through the
  * path the sync send uses (deliverMessages), and move the record to what the
- * outcome means. Returns when (if ever) the job should come back.
+ * outcome means; a final one is handed to the delivery events
+ * (events/record-written.ts, as for a sync send). Returns when (if ever) the
+ * job should come back.
  */
 
 import { deliverMessages } from "../api/delivery";
@@ -11,6 +13,7 @@ import type { MessageBody } from "../api/schemas";
 import { type Delivered, type Prepared, settle } from "../api/send-path";
 import type { Bindings } from "../api/types";
 import type { Config } from "../config";
+import { recordWritten, webhooksOn } from "../events/record-written";
 import { retryDelayMs } from "./backoff";
 import { errorOf, verdictOf } from "./outcome";
 import { dropSpool, unspool } from "./spool";
@@ -37,6 +40,9 @@ export async function attemptSend(ctx: AttemptContext, ref: string): Promise<Nex
 	if (!record) return DONE; // deleted by retention, or never written
 	if (FINAL_STATUSES.includes(record.status)) {
 		await dropSpool(env.SPOOL, record.spoolKey);
+		// A redelivered job (say after a crash between the move and its events), or one canceled meanwhile:
+		// the events are published once per webhook-id, so this only fills in what is missing.
+		await announce(ctx, ref);
 		return DONE;
 	}
 	// `sending`: another delivery of this job is at work (queues deliver at least once).
@@ -133,7 +139,7 @@ async function finish(
 	at: number,
 	detail?: unknown,
 ): Promise<Next> {
-	await moveStatus(
+	const moved = await moveStatus(
 		ctx.env.DB,
 		record.ref,
 		["sending", ...WAITING_STATUSES],
@@ -146,7 +152,13 @@ async function finish(
 		},
 	);
 	await dropSpool(ctx.env.SPOOL, record.spoolKey);
+	if (moved) await announce(ctx, record.ref);
 	return DONE;
+}
+
+/** The final record to the delivery events: provider events that came first attached, webhooks queued. */
+function announce(ctx: AttemptContext, ref: string): Promise<void> {
+	return recordWritten(ctx.env.DB, ctx.env.SEND_QUEUE, webhooksOn(ctx.config.events), ref, ctx.now());
 }
 
 /** Past the 24-hour window: failed with the last transient problem. */

@@ -8,12 +8,12 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { decodeBase64 } from "../../src/api/bytes";
 import { recordWritten } from "../../src/events/record-written";
-import { addDelivery } from "../../src/events/webhook-deliveries";
+import { addDelivery, deliveriesOf } from "../../src/events/webhook-deliveries";
 import { runWebhookJob } from "../../src/events/webhook-job";
 import { createRecord, getRecord, listEvents } from "../../src/records/store";
 import { message, post, relayAt } from "../api/support";
 import { startRelay } from "../helpers/relay";
-import { postCallback, relayId, responseCallback, startReceiver, statusCallback } from "./support";
+import { postCallback, relayId, responseCallback, startReceiver, statusCallback, tapQueue } from "./support";
 
 async function sentRecord(relay: string) {
 	const ref = `msg_test${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
@@ -81,6 +81,18 @@ describe("events on records", () => {
 		// Written again (or redelivered): nothing new.
 		await recordWritten(env.DB, undefined, false, ref, Date.now());
 		expect((await listEvents(env.DB, ref)).length).toBe(2);
+	});
+
+	it("written again after the provider moved it on (a redelivered job), a record still gets its message.sent, once", async () => {
+		const id = relayId("moved-on");
+		const ref = await sentRecord(id);
+		await postCallback(statusCallback(id, "delivered", "ben@example.com"));
+		expect((await getRecord(env.DB, ref))?.status).toBe("delivered");
+		const tap = tapQueue();
+		await recordWritten(env.DB, tap.queue, true, ref, Date.now());
+		await recordWritten(env.DB, tap.queue, true, ref, Date.now());
+		expect((await deliveriesOf(env.DB, ref)).map((d) => d.type)).toEqual(["message.sent"]);
+		expect(tap.take().map((j) => j.body)).toEqual([{ kind: "webhook", id: `evt_${ref}_sent` }]);
 	});
 
 	it("a soft bounce after delivery is kept but leaves the status", async () => {

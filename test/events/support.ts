@@ -1,10 +1,12 @@
 /**
  * What the event tests share: EngageLab-shaped callback bodies, signing them
  * as the provider does (hex HMAC-SHA256 of the timestamp, or the md5 variant),
- * posting them to the app, and webhook receivers in the Node process.
+ * posting them to the app, webhook receivers in the Node process, and a tap
+ * on SEND_QUEUE that keeps the jobs the app and the consumer queue.
  */
 
-import { call, type Overrides } from "../api/support";
+import type { QueueJob } from "../../src/records/consumer";
+import { baseEnv, call, type Overrides } from "../api/support";
 import { control } from "../helpers/relay";
 
 export const ENGAGELAB_KEY = "test-engagelab-app-key";
@@ -106,5 +108,29 @@ export async function startReceiver(statuses: number[] = []) {
 		url: `http://127.0.0.1:${port}/hooks`,
 		requests: async () => ((await control(`/receivers/${port}`)) as { requests: Received[] }).requests,
 		stop: () => control(`/receivers/${port}`, { method: "DELETE" }),
+	};
+}
+
+/**
+ * SEND_QUEUE for one test: each job goes on to the suite's queue (which
+ * nobody consumes) and is kept here, so the test can hand exactly the jobs
+ * the app and the consumer queued to the consumer (test/records/support.ts).
+ */
+export function tapQueue() {
+	const queued: { body: QueueJob; delaySeconds?: number }[] = [];
+	const queue = {
+		async send(body: QueueJob, options?: { delaySeconds?: number }) {
+			queued.push({ body, ...(options?.delaySeconds === undefined ? {} : { delaySeconds: options.delaySeconds }) });
+			await baseEnv.SEND_QUEUE?.send(body, options);
+		},
+	};
+	return {
+		queue,
+		/** As an override: `{ ...tap.binding }`. */
+		binding: { SEND_QUEUE: queue } as unknown as Overrides,
+		/** The jobs queued since the last call, in order (and forgets them). */
+		take(): { body: QueueJob; delaySeconds?: number }[] {
+			return queued.splice(0, queued.length);
+		},
 	};
 }

@@ -58,10 +58,18 @@ let jobs = 0;
  * Hands the send jobs of `refs` to the consumer as one batch, with `overrides`
  * on the bindings and the consumer's clock reading `at` (default: now).
  */
-export async function consume(refs: string[], overrides: Overrides = {}, at?: number) {
+export const consume = (refs: string[], overrides: Overrides = {}, at?: number) =>
+	consumeJobs(
+		refs.map((ref) => ({ kind: "send", ref })),
+		overrides,
+		at,
+	);
+
+/** Hands queue jobs of any kind (`send`, `webhook`) to the consumer as one batch, as `consume` does. */
+export async function consumeJobs(bodies: QueueJob[], overrides: Overrides = {}, at?: number) {
 	const batch = createMessageBatch<QueueJob>(
 		"edgesend-send-tests",
-		refs.map((ref) => ({ id: `job-${++jobs}`, timestamp: new Date(), attempts: 1, body: { kind: "send", ref } })),
+		bodies.map((body) => ({ id: `job-${++jobs}`, timestamp: new Date(), attempts: 1, body })),
 	);
 	const ctx = createExecutionContext();
 	await consumeQueue(batch, { ...baseEnv, ...overrides } as Bindings, ctx, () => at ?? Date.now());

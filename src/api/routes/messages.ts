@@ -9,6 +9,7 @@ import { dropSpool } from "../../records/spool";
 import { type Cursor, getRecord, listEvents, listRecords, moveStatus } from "../../records/store";
 import { type MessageEvent, type MessageRecord, type MessageStatus, WAITING_STATUSES } from "../../records/types";
 import { ApiProblem } from "../problem";
+import { afterRecordsWritten } from "../record-events";
 import { MessageListSchema, MessageRecordSchema, MessageStatusSchema } from "../schemas";
 import type { AppEnv } from "../types";
 import { problems, security } from "./common";
@@ -165,6 +166,7 @@ export const cancelMessage: Handler<AppEnv> = async (c) => {
 		);
 	}
 	await dropSpool(c.env.SPOOL, record.spoolKey);
+	afterRecordsWritten(c, [ref]); // message.canceled out, like every final status
 	const after = await getRecord(db, ref);
 	return c.json(recordView(after ?? record, await listEvents(db, ref)), 200);
 };
