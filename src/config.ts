@@ -4,10 +4,10 @@
  * value, so a secret cannot leak through an error.
  */
 import { z } from "zod";
-import { normalizeEmail, splitMailbox } from "./api/address";
-import { decodeBase64 } from "./api/bytes";
-import { type FieldError, fieldErrors } from "./api/field-path";
 import { isLoopback, isValidEhloName, type SmtpConfig } from "./smtp";
+import { normalizeEmail, splitMailbox } from "./util/address";
+import { decodeBase64 } from "./util/bytes";
+import { type FieldError, fieldErrors } from "./util/field-path";
 
 export interface PublicKey {
 	key: string;

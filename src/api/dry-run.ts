@@ -8,7 +8,7 @@
  */
 import type { Context } from "hono";
 import type { Config } from "../config";
-import { concatBytes } from "./bytes";
+import { concatBytes } from "../util/bytes";
 import { ApiProblem } from "./problem";
 import type { Prepared } from "./send-path";
 import { smtpConfigFor } from "./send-path";

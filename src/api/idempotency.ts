@@ -12,8 +12,8 @@
  */
 import type { Context } from "hono";
 import { LEASE_MS, MAX_BODY_CHARS, type StoredResponse } from "../limit";
+import { concatBytes, hex } from "../util/bytes";
 import { background } from "./background";
-import { concatBytes, hex } from "./bytes";
 import { ApiProblem, type Problem, problem, problemResponse, retryableCodes } from "./problem";
 import type { AppEnv } from "./types";
 

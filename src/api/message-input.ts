@@ -5,9 +5,9 @@
  * SMTPUTF8).
  */
 import { type AttachmentInput, formatPath, type MessageInput } from "../mime";
-import { type Mailbox, needsSmtpUtf8, normalizeEmail, splitMailbox } from "./address";
-import { decodeBase64 } from "./bytes";
-import type { PathSegment } from "./field-path";
+import { type Mailbox, needsSmtpUtf8, normalizeEmail, splitMailbox } from "../util/address";
+import { decodeBase64 } from "../util/bytes";
+import type { PathSegment } from "../util/field-path";
 import type { MessageBody } from "./schemas";
 import { type FetchBudget, fetchAttachment } from "./url-attachment";
 

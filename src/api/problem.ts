@@ -3,7 +3,7 @@
  * `application/problem+json` document with a stable machine `code`, built
  * here from the code table so status, title and headers never disagree.
  */
-import type { FieldError } from "./field-path";
+import type { FieldError } from "../util/field-path";
 
 export const problemCodes = {
 	validation_failed: { status: 400, title: "The request is not valid" },

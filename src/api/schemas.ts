@@ -5,7 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { isContentId } from "../mime";
-import { normalizeEmail, splitMailbox } from "./address";
+import { normalizeEmail, splitMailbox } from "../util/address";
 
 export const MAX_RECIPIENTS = 100;
 export const MAX_BATCH = 100;

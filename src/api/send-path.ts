@@ -14,8 +14,8 @@ import {
 	SmtpError,
 	type SmtpSession,
 } from "../smtp";
+import { fieldErrors } from "../util/field-path";
 import { checkPublicMessage, withPublicDefaults } from "./auth/public-key";
-import { fieldErrors } from "./field-path";
 import type { Limiter } from "./limiter";
 import { resolveAttachments, toMessageInput, utf8AddressPaths } from "./message-input";
 import { ApiProblem, type Problem, type Rejected, validationProblem } from "./problem";

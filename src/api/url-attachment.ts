@@ -8,7 +8,7 @@
  * kept for an Idempotency-Key; any other is a final 422. Both name the
  * attachment.
  */
-import { concatBytes } from "./bytes";
+import { concatBytes } from "../util/bytes";
 import { ApiProblem } from "./problem";
 
 export const FETCH_TIMEOUT_MS = 10_000;

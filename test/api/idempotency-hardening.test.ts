@@ -7,8 +7,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { keyId } from "../../src/api/auth/bearer";
-import { hex } from "../../src/api/bytes";
 import { type IdempotencyStore, LEASE_MS } from "../../src/limit";
+import { hex } from "../../src/util/bytes";
 import { startRelay } from "../helpers/relay";
 import { attachClock, fakeClock } from "../limit/support.ts";
 import { API_KEY, baseEnv, call, message, post, problemOf, relayAt, serveFiles } from "./support";

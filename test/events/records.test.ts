@@ -6,11 +6,11 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { decodeBase64 } from "../../src/api/bytes";
 import { recordWritten } from "../../src/events/record-written";
 import { addDelivery, deliveriesOf } from "../../src/events/webhook-deliveries";
 import { runWebhookJob } from "../../src/events/webhook-job";
 import { createRecord, getRecord, listEvents } from "../../src/records/store";
+import { decodeBase64 } from "../../src/util/bytes";
 import { message, post, relayAt } from "../api/support";
 import { startRelay } from "../helpers/relay";
 import { postCallback, relayId, responseCallback, startReceiver, statusCallback, tapQueue } from "./support";

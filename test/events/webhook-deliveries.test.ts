@@ -7,7 +7,6 @@
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { decodeBase64 } from "../../src/api/bytes";
 import {
 	addDelivery,
 	attemptDelivery,
@@ -15,6 +14,7 @@ import {
 	deliveriesOf,
 	FIRST_RETRY_MS,
 } from "../../src/events/webhook-deliveries";
+import { decodeBase64 } from "../../src/util/bytes";
 import { startReceiver } from "./support";
 
 const SECRET = `whsec_${btoa("edgesend-delivery-test-secret-32")}`;

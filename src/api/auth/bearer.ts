@@ -3,7 +3,7 @@
  * is compared, in constant time over SHA-256 digests, so neither a key's
  * length nor its first differing byte shows in the answer time.
  */
-import { hex } from "../bytes";
+import { hex } from "../../util/bytes";
 
 const encoder = new TextEncoder();
 

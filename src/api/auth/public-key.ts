@@ -7,8 +7,8 @@
  * no `url` attachments, and limits per client IP (IPv6 per /64) and per key.
  */
 import type { PublicKey } from "../../config";
-import { normalizeEmail, splitMailbox } from "../address";
-import type { FieldError } from "../field-path";
+import { normalizeEmail, splitMailbox } from "../../util/address";
+import type { FieldError } from "../../util/field-path";
 import { recipientsOf } from "../message-input";
 import { ApiProblem } from "../problem";
 import type { MessageBody } from "../schemas";

@@ -5,7 +5,7 @@
  * The headers are checked before the body is read; the signature, over the
  * exact raw bytes, once the body limit has bounded them.
  */
-import { concatBytes, decodeBase64 } from "../bytes";
+import { concatBytes, decodeBase64 } from "../../util/bytes";
 import { ApiProblem } from "../problem";
 
 /** How far the timestamp may be from our clock, either way. */

@@ -7,6 +7,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context, Handler } from "hono";
 import type { Accepted } from "../../records/accept";
 import { syncRecord, writeSyncRecords } from "../../records/sync-record";
+import { fieldErrors } from "../../util/field-path";
 import {
 	accept,
 	acceptedHeaders,
@@ -21,7 +22,6 @@ import { background } from "../background";
 import { readJson } from "../body";
 import { type Admitted, type DeliveryReport, deliverMessages, observeRelay } from "../delivery";
 import { type DryRun, dryRunOf, isDryRun } from "../dry-run";
-import { fieldErrors } from "../field-path";
 import { beforeDelivery, idempotent } from "../idempotency";
 import { limitedProblem } from "../limiter";
 import { type Problem, validationProblem } from "../problem";
