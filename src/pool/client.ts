@@ -4,7 +4,7 @@
  * order — the first until it answers busy, then the next — so a trickle of
  * sends stays on the same warm sessions. A shard that answered busy is skipped
  * by this isolate for a moment instead of being asked again at once, and so is
- * one this isolate already has many calls open to.
+ * one this isolate already has as many calls open to as it could take.
  */
 
 import type { PoolJob, PoolReply } from "./job.ts";
@@ -15,8 +15,16 @@ import { MAX_SOCKETS } from "./sessions.ts";
 export const SHARDS = 4;
 /** How long this isolate skips a shard that answered busy. */
 const BUSY_SKIP_MS = 250;
-/** Calls this isolate has open to one shard before it asks the next instead (its sockets, and a queue as long). */
-const IN_FLIGHT_PER_SHARD = 2 * MAX_SOCKETS;
+/**
+ * Calls this isolate has open to one shard before it asks the next instead.
+ * Once the shard has delivered a message for this isolate (so it has timed an
+ * open and a transaction): its sockets and three times as many waiting, a
+ * little under what an object lets wait when a new session costs about five
+ * warm sends (sessions.ts). Before that, only its sockets: an object that has
+ * measured nothing lets nobody wait. More would only come back busy, each
+ * answer an RPC round trip spent before sending directly.
+ */
+const inFlightCap = (objectName: string) => (delivered.has(objectName) ? 4 * MAX_SOCKETS : MAX_SOCKETS);
 
 export interface PoolTarget {
 	namespace: DurableObjectNamespace<RelayPool>;
@@ -33,6 +41,8 @@ export type PoolOutcome = Exclude<PoolReply, { kind: "busy" }> | { kind: "direct
 
 const busyUntil = new Map<string, number>();
 const inFlight = new Map<string, number>();
+/** Shards that have delivered a message for this isolate. */
+const delivered = new Set<string>();
 
 /** The object name of one shard: relay and AUTH user, so different relays never share sessions. */
 export const shardName = (host: string, port: number, authUser: string, shard: number) =>
@@ -47,7 +57,7 @@ export async function sendThroughPool(
 	for (let shard = 0; shard < SHARDS; shard++) {
 		const objectName = name(shard);
 		if ((busyUntil.get(objectName) ?? 0) > Date.now()) continue;
-		if ((inFlight.get(objectName) ?? 0) >= IN_FLIGHT_PER_SHARD) continue;
+		if ((inFlight.get(objectName) ?? 0) >= inFlightCap(objectName)) continue;
 		const { namespace, locationHint } = target;
 		const stub = namespace.get(namespace.idFromName(objectName), locationHint ? { locationHint } : undefined);
 		const attempt = job();
@@ -68,6 +78,7 @@ export async function sendThroughPool(
 		}
 		if (reply.kind !== "busy") {
 			busyUntil.delete(objectName);
+			if (reply.kind === "sent") delivered.add(objectName);
 			return reply;
 		}
 		busyUntil.set(objectName, Date.now() + BUSY_SKIP_MS);
