@@ -7,8 +7,8 @@
  *
  * Options (flag or environment):
  *   --one-way-ms=N   BENCH_ONE_WAY_MS   delay per direction (default 10, so 20 ms RTT)
- *   --runs=N         BENCH_RUNS         runs per round-trip and limiter figure (default 5)
- *   --batch-runs=N   BENCH_BATCH_RUNS   runs per batch and composition figure (default 3)
+ *   --runs=N         BENCH_RUNS         runs per round-trip, limiter and one-message pool figure (default 5)
+ *   --batch-runs=N   BENCH_BATCH_RUNS   runs per batch and composition figure, pool concurrency rounds (default 3)
  *   --messages=N     BENCH_MESSAGES     messages per batch (default 200)
  *   --only=a,b       BENCH_ONLY         some of: round-trips, batch, composition, limiter, pool
  *                                      (a partial run writes bench/.out/RESULTS.partial.md instead)
