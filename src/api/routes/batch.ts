@@ -63,7 +63,7 @@ export const batchRoute = createRoute({
 			headers: acceptedHeaderDocs,
 			content: { "application/json": { schema: BatchResultSchema } },
 		},
-		...problems(400, 401, 403, 409, 413, 415, 422, 500, 502),
+		...problems(400, 401, 403, 409, 413, 415, 422, 429, 500, 502),
 	},
 });
 

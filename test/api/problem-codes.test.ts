@@ -1,0 +1,46 @@
+/**
+ * The problem codes the code can answer, the README's table of them and the
+ * OpenAPI document agree: a code added in one place and forgotten in another
+ * fails here.
+ */
+import { describe, expect, it } from "vitest";
+import readme from "../../README.md?raw";
+import { problemCodes } from "../../src/api/problem";
+import { callEntry } from "./support";
+
+/** `| 404 | \`message_not_found\` | …` rows of the README's Errors table: code → statuses. */
+function readmeTable(): Map<string, Set<number>> {
+	const section = readme.slice(readme.indexOf("### Errors"), readme.indexOf("\n## ", readme.indexOf("### Errors")));
+	const rows = new Map<string, Set<number>>();
+	for (const [, status, code] of section.matchAll(/^\| (\d{3}) \| `([a-z_]+)`/gm)) {
+		rows.set(code, (rows.get(code) ?? new Set()).add(Number(status)));
+	}
+	return rows;
+}
+
+describe("problem codes", () => {
+	it("every code is in the README's table with its status, and the table names no other", () => {
+		const table = readmeTable();
+		expect(table.size).toBeGreaterThan(20);
+		for (const [code, { status }] of Object.entries(problemCodes)) {
+			expect([...(table.get(code) ?? [])], code).toEqual([status]);
+		}
+		expect([...table.keys()].filter((code) => !(code in problemCodes))).toEqual([]);
+	});
+
+	it("every status a code has is documented as a problem answer by some route of the OpenAPI document", async () => {
+		const doc = (await (await callEntry("/openapi.json")).json()) as {
+			paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>;
+		};
+		const documented = new Set<number>();
+		for (const ops of Object.values(doc.paths)) {
+			for (const op of Object.values(ops)) {
+				for (const [status, answer] of Object.entries(op.responses)) {
+					if (answer.content?.["application/problem+json"]) documented.add(Number(status));
+				}
+			}
+		}
+		const statuses = new Set(Object.values(problemCodes).map((p) => p.status));
+		expect([...statuses].filter((s) => !documented.has(s))).toEqual([]);
+	});
+});
