@@ -11,28 +11,20 @@ import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { deliveriesOf } from "../../src/events/webhook-deliveries";
-import type { QueueJob } from "../../src/records/consumer";
 import { auth, call, message, type Overrides, post, relayAt } from "../api/support";
 import { startFaultRelay } from "../helpers/faults";
 import { consumeJobs, recordOf, sendAsync } from "../records/support";
-import { postCallback, relayId, startReceiver, statusCallback, tapQueue } from "./support";
-
-const SECRET = `whsec_${btoa("edgesend-async-events-secret-32b")}`;
-
-interface Posted {
-	type: string;
-	timestamp: string;
-	data: { ref: string | null; messageId: string | null; relayId: string; to: string | null; detail: string | null };
-}
-
-/** Settings for one test: its receiver, its own tap on the queue, and more. */
-function settingsFor(url: string, extra: Overrides = {}) {
-	const tap = tapQueue();
-	const settings: Overrides = { EVENTS_WEBHOOK_URL: url, EVENTS_WEBHOOK_SECRET: SECRET, ...tap.binding, ...extra };
-	return { tap, settings };
-}
-
-const bodiesOf = (jobs: { body: QueueJob }[], kind: string) => jobs.map((j) => j.body).filter((b) => b.kind === kind);
+import {
+	bodiesOf,
+	type Posted,
+	postCallback,
+	relayId,
+	runWebhookJobs,
+	SECRET,
+	settingsFor,
+	startReceiver,
+	statusCallback,
+} from "./support";
 
 /** Sends async, has the consumer deliver it, runs the webhook jobs that queued; answers the record and what was posted. */
 async function sendAndDeliver(tag: string, url: string, extra: Overrides = {}) {
@@ -43,25 +35,6 @@ async function sendAndDeliver(tag: string, url: string, extra: Overrides = {}) {
 	await consumeJobs(sendJobs, settings);
 	const webhookJobs = await runWebhookJobs(tap, settings);
 	return { ref: body.ref, record: await recordOf(body.ref), webhookJobs };
-}
-
-/**
- * Hands the webhook jobs the tap saw to the consumer until none comes back,
- * its clock moved on by the delay each round re-queued them with (one
- * waiting behind an earlier event of its message comes back a second later).
- * Answers the first round's jobs.
- */
-async function runWebhookJobs(tap: ReturnType<typeof tapQueue>, settings: Overrides, rounds = 5) {
-	let at = Date.now();
-	let queued = tap.take();
-	const first = bodiesOf(queued, "webhook");
-	for (let i = 0; i < rounds && queued.length; i++) {
-		await consumeJobs(bodiesOf(queued, "webhook"), settings, at);
-		queued = tap.take();
-		at += Math.max(0, ...queued.map((j) => (j.delaySeconds ?? 0) * 1000));
-	}
-	expect(queued).toEqual([]);
-	return first;
 }
 
 describe("a record's own events", () => {

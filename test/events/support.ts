@@ -1,13 +1,17 @@
 /**
  * What the event tests share: EngageLab-shaped callback bodies, signing them
  * as the provider does (hex HMAC-SHA256 of the timestamp, or the md5 variant),
- * posting them to the app, webhook receivers in the Node process, and a tap
- * on SEND_QUEUE that keeps the jobs the app and the consumer queue.
+ * posting them to the app, webhook receivers in the Node process, a tap on
+ * SEND_QUEUE that keeps the jobs the app and the consumer queue, and running
+ * those jobs through the real consumer (src/records/consumer.ts) with the
+ * test's own settings.
  */
 
+import { expect } from "vitest";
 import type { QueueJob } from "../../src/records/consumer";
 import { baseEnv, call, type Overrides } from "../api/support";
 import { control } from "../helpers/relay";
+import { consumeJobs } from "../records/support";
 
 export const ENGAGELAB_KEY = "test-engagelab-app-key";
 export const eventSettings: Overrides = { ENGAGELAB_WEBHOOK_KEY: ENGAGELAB_KEY };
@@ -133,4 +137,43 @@ export function tapQueue() {
 			return queued.splice(0, queued.length);
 		},
 	};
+}
+
+/** EVENTS_WEBHOOK_SECRET for the tests that run webhook jobs through the consumer. */
+export const SECRET = `whsec_${btoa("edgesend-async-events-secret-32b")}`;
+
+/** An outbound event as a receiver reads it. */
+export interface Posted {
+	type: string;
+	timestamp: string;
+	data: { ref: string | null; messageId: string | null; relayId: string; to: string | null; detail: string | null };
+}
+
+/** Settings for one test: its receiver, its own tap on the queue, and more. */
+export function settingsFor(url: string, extra: Overrides = {}) {
+	const tap = tapQueue();
+	const settings: Overrides = { EVENTS_WEBHOOK_URL: url, EVENTS_WEBHOOK_SECRET: SECRET, ...tap.binding, ...extra };
+	return { tap, settings };
+}
+
+export const bodiesOf = (jobs: { body: QueueJob }[], kind: string) =>
+	jobs.map((j) => j.body).filter((b) => b.kind === kind);
+
+/**
+ * Hands the webhook jobs the tap saw to the consumer until none comes back,
+ * its clock moved on by the delay each round re-queued them with (one
+ * waiting behind an earlier event of its message comes back a second later).
+ * Answers the first round's jobs.
+ */
+export async function runWebhookJobs(tap: ReturnType<typeof tapQueue>, settings: Overrides, rounds = 5) {
+	let at = Date.now();
+	let queued = tap.take();
+	const first = bodiesOf(queued, "webhook");
+	for (let i = 0; i < rounds && queued.length; i++) {
+		await consumeJobs(bodiesOf(queued, "webhook"), settings, at);
+		queued = tap.take();
+		at += Math.max(0, ...queued.map((j) => (j.delaySeconds ?? 0) * 1000));
+	}
+	expect(queued).toEqual([]);
+	return first;
 }

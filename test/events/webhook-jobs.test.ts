@@ -1,0 +1,86 @@
+/**
+ * Webhook jobs through the real queue consumer (src/records/consumer.ts):
+ * the job the app queued for a message's event is handed to `consumeQueue`
+ * with the test's settings (EVENTS_WEBHOOK_URL / _SECRET reach it through
+ * its env, as a deployed consumer's do); the consumer POSTs the event, a
+ * receiver's 500 puts the job back on the queue delayed by the backoff, and
+ * the next look after it is due delivers it. Checked with `standardwebhooks`.
+ * The consumer's clock is the test's own (never waited out).
+ */
+import { Webhook } from "standardwebhooks";
+import { describe, expect, it } from "vitest";
+import { FIRST_RETRY_MS } from "../../src/records/backoff";
+import { consumeJobs, recordOf, sendAsync } from "../records/support";
+import { bodiesOf, type Posted, SECRET, settingsFor, startReceiver, tapQueue } from "./support";
+
+describe("webhook jobs in the queue consumer", () => {
+	it("posts the event; after a receiver's 500 the job comes back 30 s later and is delivered, same webhook-id", async () => {
+		const receiver = await startReceiver([500]);
+		try {
+			const { tap, settings } = settingsFor(receiver.url);
+			const { body } = await sendAsync("hook-retry", settings);
+			await consumeJobs(bodiesOf(tap.take(), "send"), settings);
+			const [job, ...others] = bodiesOf(tap.take(), "webhook");
+			expect(job).toEqual({ kind: "webhook", id: `evt_${body.ref}_sent` });
+			expect(others).toEqual([]);
+
+			const t0 = Date.now();
+			const first = await consumeJobs([job], settings, t0);
+			// Handled: acked, and back on the queue as a new message delayed by the backoff (no queue retry used up).
+			expect(first.explicitAcks).toHaveLength(1);
+			expect(first.retryMessages).toEqual([]);
+			expect(tap.take()).toEqual([{ body: job, delaySeconds: FIRST_RETRY_MS / 1000 }]);
+
+			// Looked at early (a queue may deliver sooner): nothing is posted, it goes back for the rest of the wait.
+			await consumeJobs([job], settings, t0 + 1000);
+			expect(tap.take()).toEqual([{ body: job, delaySeconds: FIRST_RETRY_MS / 1000 - 1 }]);
+			expect(await receiver.requests()).toHaveLength(1);
+
+			await consumeJobs([job], settings, t0 + FIRST_RETRY_MS);
+			expect(tap.take()).toEqual([]);
+			const requests = await receiver.requests();
+			expect(requests.map((r) => r.answered)).toEqual([500, 200]);
+			expect(requests.map((r) => r.headers["webhook-id"])).toEqual([job.id, job.id]);
+			// Each attempt is signed afresh, at the attempt's time, and verifies.
+			expect(requests[1].headers["webhook-timestamp"]).toBe(String(Math.floor((t0 + FIRST_RETRY_MS) / 1000)));
+			const record = await recordOf(body.ref);
+			for (const r of requests) {
+				const posted = new Webhook(SECRET).verify(r.body, r.headers) as Posted;
+				expect(posted).toMatchObject({
+					type: "message.sent",
+					data: { ref: body.ref, relayId: record.relayId, messageId: record.messageId },
+				});
+			}
+			expect(record.events.filter((e) => e.type === "webhook.attempt").map((e) => e.detail)).toMatchObject([
+				{ webhookId: job.id, event: "message.sent", attempt: 1, ok: false, status: 500 },
+				{ webhookId: job.id, event: "message.sent", attempt: 2, ok: true, status: 200 },
+			]);
+
+			// Delivered: the same job again (at-least-once delivery) is acked and posts nothing.
+			const again = await consumeJobs([job], settings, t0 + 2 * FIRST_RETRY_MS);
+			expect(again.explicitAcks).toHaveLength(1);
+			expect(tap.take()).toEqual([]);
+			expect(await receiver.requests()).toHaveLength(2);
+		} finally {
+			await receiver.stop();
+		}
+	});
+
+	it("with the events settings gone since it was queued, the job is acked and nothing is posted", async () => {
+		const receiver = await startReceiver();
+		try {
+			const { tap, settings } = settingsFor(receiver.url);
+			const { body } = await sendAsync("hook-off", settings);
+			await consumeJobs(bodiesOf(tap.take(), "send"), settings);
+			const [job] = bodiesOf(tap.take(), "webhook");
+			const off = tapQueue();
+			const result = await consumeJobs([job], off.binding);
+			expect(result.explicitAcks).toHaveLength(1);
+			expect(off.take()).toEqual([]);
+			expect(await receiver.requests()).toEqual([]);
+			expect((await recordOf(body.ref)).events.map((e) => e.type)).toEqual(["queued", "sent"]);
+		} finally {
+			await receiver.stop();
+		}
+	});
+});
