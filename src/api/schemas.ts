@@ -5,6 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { isContentId } from "../mime";
+import { MESSAGE_STATUSES } from "../records/types";
 import { normalizeEmail, splitMailbox } from "../util/address";
 
 export const MAX_RECIPIENTS = 100;
@@ -214,9 +215,7 @@ export const SentSchema = z
 	})
 	.openapi("Sent");
 
-export const MessageStatusSchema = z
-	.enum(["queued", "scheduled", "sending", "sent", "failed", "canceled", "unknown"])
-	.openapi("MessageStatus");
+export const MessageStatusSchema = z.enum(MESSAGE_STATUSES).openapi("MessageStatus");
 
 export const AcceptedSchema = z
 	.object({

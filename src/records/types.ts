@@ -4,19 +4,21 @@
  */
 
 /** queued/scheduled → sending → sent | failed | unknown; queued/scheduled → canceled. */
-export type MessageStatus =
-	| "queued"
-	| "scheduled"
-	| "sending"
-	| "sent"
-	| "failed"
-	| "canceled"
-	| "unknown"
+export const MESSAGE_STATUSES = [
+	"queued",
+	"scheduled",
+	"sending",
+	"sent",
+	"failed",
+	"canceled",
+	"unknown",
 	// Moved by the provider's events after `sent` (src/events/status-rules.ts).
-	| "soft_bounced"
-	| "delivered"
-	| "bounced"
-	| "complained";
+	"soft_bounced",
+	"delivered",
+	"bounced",
+	"complained",
+] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 export const FINAL_STATUSES: readonly MessageStatus[] = [
 	"sent",

@@ -11,7 +11,7 @@ import { addDelivery, deliveriesOf } from "../../src/events/webhook-deliveries";
 import { runWebhookJob } from "../../src/events/webhook-job";
 import { createRecord, getRecord, listEvents } from "../../src/records/store";
 import { decodeBase64 } from "../../src/util/bytes";
-import { message, post, relayAt } from "../api/support";
+import { auth, call, message, post, relayAt } from "../api/support";
 import { startRelay } from "../helpers/relay";
 import { postCallback, relayId, responseCallback, startReceiver, statusCallback, tapQueue } from "./support";
 
@@ -59,6 +59,11 @@ describe("events on records", () => {
 			})();
 			await postCallback(statusCallback(id, "delivered", "ben@example.com"));
 			expect((await getRecord(env.DB, record))?.status).toBe("delivered");
+			// The statuses events move a record to are filters of the list too.
+			const listed = await call("/v1/messages?status=delivered&limit=100", { headers: auth });
+			expect(listed.status).toBe(200);
+			const { messages } = (await listed.json()) as { messages: { ref: string; status: string }[] };
+			expect(messages.find((m) => m.ref === record)?.status).toBe("delivered");
 			const spam = responseCallback(id, "report_spam", "ben@example.com");
 			await postCallback(spam);
 			await postCallback(spam, { timestamp: String(Date.now() + 1) }); // redelivered: nothing new
