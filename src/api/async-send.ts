@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import { type Accepted, type AsyncBindings, acceptAsync, type Sender } from "../records/accept";
-import { backlogOf } from "../records/store";
+import { backlogOf } from "../store/messages";
 import { ApiProblem, type Problem, problem } from "./problem";
 import type { MessageBody } from "./schemas";
 import type { Prepared } from "./send-path";

@@ -5,7 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { isContentId } from "../mime";
-import { MESSAGE_STATUSES } from "../records/types";
+import { MESSAGE_STATUSES } from "../store/types";
 import { normalizeEmail, splitMailbox } from "../util/address";
 
 export const MAX_RECIPIENTS = 100;

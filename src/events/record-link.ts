@@ -4,8 +4,8 @@
  * status (status-rules.ts); one that came first waits in `provider_events`
  * (ref NULL) and is attached when the record's relay id is written.
  */
-import { appendEvent, findByRelayId, getRecord, moveStatus } from "../records/store";
-import type { MessageRecord, MessageStatus } from "../records/types";
+import { appendEvent, findByRelayId, getRecord, moveStatus } from "../store/messages";
+import type { MessageRecord, MessageStatus } from "../store/types";
 import type { ProviderEvent, ProviderEventType } from "./engagelab-payload";
 import { nextStatus } from "./status-rules";
 

@@ -8,8 +8,8 @@
  * new (each webhook-id is stored once), so a redelivered queue job may call
  * it freely.
  */
-import { getRecord } from "../records/store";
-import type { MessageRecord } from "../records/types";
+import { getRecord } from "../store/messages";
+import type { MessageRecord } from "../store/types";
 import { attachPendingEvents } from "./record-link";
 import { eventRules, movedByProvider } from "./status-rules";
 import { publish, type WebhookQueue } from "./webhook-job";

@@ -2,17 +2,14 @@
  * Outbound event webhooks with retries, in order per message: each event is
  * a row in `webhook_deliveries` (migrations/0002_webhooks.sql) and a
  * `{kind: "webhook", id}` job on the queue. An attempt POSTs it signed
- * (outbound.ts); a failure is retried about 30 s later, doubling up to an
- * hour, until 24 h after the event. A delivery waits while an earlier one of
+ * (outbound.ts); a failure is retried on the sends' backoff (util/backoff.ts:
+ * about 30 s later, doubling up to an hour), until 24 h after the event. A delivery waits while an earlier one of
  * the same stream (the message) is still pending, so a receiver sees a
  * message's events in the order they happened.
  */
+import { DELIVERY_WINDOW_MS, retryDelayMs } from "../util/backoff";
 import { type Attempt, deliverEvent } from "./outbound";
 import type { OutboundEvent } from "./standard-webhooks";
-
-export const FIRST_RETRY_MS = 30_000;
-export const MAX_RETRY_MS = 3_600_000;
-export const DELIVERY_WINDOW_MS = 24 * 3_600_000;
 
 export interface WebhookJob {
 	kind: "webhook";
@@ -45,10 +42,6 @@ export interface DeliveryRow {
 	last_status: number | null;
 	last_attempt_at: number | null;
 }
-
-/** The delay before attempt `attempts + 1`, after `attempts` failed ones. */
-export const retryDelayMs = (attempts: number): number =>
-	Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1));
 
 /** Stores a delivery (once per id); answers whether it is new. */
 export async function addDelivery(db: D1Database, d: NewDelivery, nowMs: number): Promise<boolean> {

@@ -4,7 +4,7 @@
  * consumer does with one — an attempt when due (its outcome appended to the
  * record's events as `webhook.attempt`), and when the job must come back.
  */
-import { appendEvent } from "../records/store";
+import { appendEvent } from "../store/messages";
 import type { OutboundEvent } from "./standard-webhooks";
 import { addDelivery, attemptDelivery, type Next, type Target, type WebhookJob } from "./webhook-deliveries";
 

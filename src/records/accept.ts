@@ -4,11 +4,12 @@
  * (delayed up to the queue's maximum; the consumer re-enqueues the rest).
  */
 import type { Prepared } from "../api/send-path";
-import { DELIVERY_WINDOW_MS, queueDelaySeconds } from "./backoff";
+import { createRecord, moveStatus } from "../store/messages";
+import type { Envelope } from "../store/types";
+import { DELIVERY_WINDOW_MS, queueDelaySeconds } from "../util/backoff";
 import { newRef } from "./ref";
 import { spool } from "./spool";
-import { createRecord, moveStatus } from "./store";
-import type { Envelope, SendJob } from "./types";
+import type { SendJob } from "./types";
 
 export interface AsyncBindings {
 	DB: D1Database;

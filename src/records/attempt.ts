@@ -14,11 +14,11 @@ import { type Delivered, type Prepared, settle } from "../api/send-path";
 import type { Bindings } from "../api/types";
 import type { Config } from "../config";
 import { recordWritten, webhooksOn } from "../events/record-written";
-import { retryDelayMs } from "./backoff";
+import { getRecord, moveStatus } from "../store/messages";
+import { FINAL_STATUSES, type MessageRecord, WAITING_STATUSES } from "../store/types";
+import { retryDelayMs } from "../util/backoff";
 import { errorOf, verdictOf } from "./outcome";
 import { dropSpool, unspool } from "./spool";
-import { getRecord, moveStatus } from "./store";
-import { FINAL_STATUSES, type MessageRecord, WAITING_STATUSES } from "./types";
 
 /** What the consumer does with the job: done, or back on the queue to be looked at again at `dueAt`. */
 export type Next = { done: true } | { done: false; dueAt: number };

@@ -11,8 +11,8 @@ import type { Bindings } from "../api/types";
 import type { Config } from "../config";
 import { readConfig } from "../config";
 import { isWebhookJob, runWebhookJob } from "../events/webhook-job";
+import { queueDelaySeconds } from "../util/backoff";
 import { type AttemptContext, attemptSend } from "./attempt";
-import { queueDelaySeconds } from "./backoff";
 import type { SendJob } from "./types";
 
 export type QueueJob = { kind: string } & Record<string, unknown>;

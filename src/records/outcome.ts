@@ -4,7 +4,7 @@
  */
 import { type Problem, retryableCodes } from "../api/problem";
 import type { Delivered } from "../api/send-path";
-import type { MessageStatus } from "./types";
+import type { MessageStatus } from "../store/types";
 
 export type Verdict =
 	| { final: true; status: Extract<MessageStatus, "sent" | "failed" | "unknown">; problem?: Problem }

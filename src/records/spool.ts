@@ -4,7 +4,7 @@
  * deleted when the record is final. Nothing else of the body is kept.
  */
 import type { ComposedMessage } from "../mime";
-import type { Envelope } from "./types";
+import type { Envelope } from "../store/types";
 
 export const spoolKey = (ref: string) => `spool/${ref}`;
 

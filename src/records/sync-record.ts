@@ -4,11 +4,11 @@
  * find the message later by its ref.
  */
 import type { Delivered, Prepared } from "../api/send-path";
+import { eventStatement, insertRecord, type NewRecord } from "../store/messages";
+import { DELIVERY_WINDOW_MS } from "../util/backoff";
 import { recordFields, type Sender } from "./accept";
-import { DELIVERY_WINDOW_MS } from "./backoff";
 import { errorOf } from "./outcome";
 import { newRef } from "./ref";
-import { eventStatement, insertRecord, type NewRecord } from "./store";
 
 const statusOf = (d: Delivered) => (d.ok ? "sent" : d.problem.code === "delivery_unknown" ? "unknown" : "failed");
 

@@ -7,7 +7,7 @@
 import type { Problem } from "../api/problem";
 import type { MessageBody } from "../api/schemas";
 import type { Sent } from "../api/send-path";
-import type { MessageStatus } from "../records/types";
+import type { MessageStatus } from "../store/types";
 
 /** Attachment bytes: base64 text (as in the JSON API) or the bytes themselves. */
 export type AttachmentContent = string | ArrayBuffer | ArrayBufferView;

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { recordWritten } from "../../src/events/record-written";
 import { addDelivery, deliveriesOf } from "../../src/events/webhook-deliveries";
 import { runWebhookJob } from "../../src/events/webhook-job";
-import { createRecord, getRecord, listEvents } from "../../src/records/store";
+import { createRecord, getRecord, listEvents } from "../../src/store/messages";
 import { decodeBase64 } from "../../src/util/bytes";
 import { auth, call, message, post, relayAt } from "../api/support";
 import { startRelay } from "../helpers/relay";

@@ -7,13 +7,8 @@
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import {
-	addDelivery,
-	attemptDelivery,
-	DELIVERY_WINDOW_MS,
-	deliveriesOf,
-	FIRST_RETRY_MS,
-} from "../../src/events/webhook-deliveries";
+import { addDelivery, attemptDelivery, deliveriesOf } from "../../src/events/webhook-deliveries";
+import { DELIVERY_WINDOW_MS, FIRST_RETRY_MS } from "../../src/util/backoff";
 import { decodeBase64 } from "../../src/util/bytes";
 import { startReceiver } from "./support";
 

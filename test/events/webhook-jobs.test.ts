@@ -9,7 +9,7 @@
  */
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { FIRST_RETRY_MS } from "../../src/records/backoff";
+import { FIRST_RETRY_MS } from "../../src/util/backoff";
 import { consumeJobs, recordOf, sendAsync } from "../records/support";
 import { bodiesOf, type Posted, SECRET, settingsFor, startReceiver, tapQueue } from "./support";
 

@@ -6,8 +6,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context, Handler } from "hono";
 import { dropSpool } from "../../records/spool";
-import { type Cursor, getRecord, listEvents, listRecords, moveStatus } from "../../records/store";
-import { type MessageEvent, type MessageRecord, type MessageStatus, WAITING_STATUSES } from "../../records/types";
+import { type Cursor, getRecord, listEvents, listRecords, moveStatus } from "../../store/messages";
+import { type MessageEvent, type MessageRecord, type MessageStatus, WAITING_STATUSES } from "../../store/types";
 import { ApiProblem } from "../problem";
 import { afterRecordsWritten } from "../record-events";
 import { MessageListSchema, MessageRecordSchema, MessageStatusSchema } from "../schemas";

@@ -2,7 +2,9 @@
  * The message records in D1: create, move status (only from the statuses a
  * move allows, so two writers never both win), append events, look up by ref
  * (scoped to its owner) or by the relay's id. Every function takes the D1
- * handle; nothing here knows HTTP or SMTP.
+ * handle; nothing here knows HTTP or SMTP. Below both the send path
+ * (src/records/) and the delivery events (src/events/), so neither reaches
+ * sideways into the other for it.
  */
 import type { Envelope, MessageEvent, MessageRecord, MessageStatus } from "./types";
 

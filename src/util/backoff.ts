@@ -1,7 +1,9 @@
 /**
- * When the next attempt is due: about 30 s after the first failure, doubling,
- * capped at an hour; a longer Retry-After (limiter or relay) wins. Nothing is
- * retried past the record's deadline (24 h after acceptance).
+ * When the next attempt is due, for a queued send (src/records/) and an
+ * outbound event webhook (src/events/) alike: about 30 s after the first
+ * failure, doubling, capped at an hour; a longer Retry-After (limiter or
+ * relay) wins. Nothing is retried past its deadline (24 h after acceptance
+ * or after the event). Pure.
  */
 export const FIRST_RETRY_MS = 30_000;
 export const MAX_RETRY_MS = 3_600_000;

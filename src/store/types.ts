@@ -1,0 +1,76 @@
+/**
+ * What a message record is (migrations/0001_records.sql), as the code sees
+ * it: shared by the send path (src/records/) and the delivery events
+ * (src/events/), which both sit above this store.
+ */
+
+/** queued/scheduled → sending → sent | failed | unknown; queued/scheduled → canceled. */
+export const MESSAGE_STATUSES = [
+	"queued",
+	"scheduled",
+	"sending",
+	"sent",
+	"failed",
+	"canceled",
+	"unknown",
+	// Moved by the provider's events after `sent` (src/events/status-rules.ts).
+	"soft_bounced",
+	"delivered",
+	"bounced",
+	"complained",
+] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export const FINAL_STATUSES: readonly MessageStatus[] = [
+	"sent",
+	"failed",
+	"canceled",
+	"unknown",
+	"soft_bounced",
+	"delivered",
+	"bounced",
+	"complained",
+];
+/** Still waiting for the consumer: these count against the backlog cap and may be canceled. */
+export const WAITING_STATUSES: readonly MessageStatus[] = ["queued", "scheduled"];
+
+/** The SMTP envelope and what the session must offer, kept until the record is final. */
+export interface Envelope {
+	from: string;
+	to: string[];
+	size: number;
+	eightBit: boolean;
+	smtpUtf8: boolean;
+	/** The EHLO name of the request that accepted it (the consumer has no request host). */
+	ehloName: string;
+}
+
+export interface MessageEvent {
+	type: string;
+	at: number;
+	detail?: unknown;
+}
+
+export interface MessageRecord {
+	ref: string;
+	owner: string;
+	apiUser: string;
+	status: MessageStatus;
+	messageId: string;
+	relayId: string | null;
+	from: string;
+	to: string[];
+	subject: string;
+	labelId: string | null;
+	createdAt: number;
+	sendAt: number | null;
+	sentAt: number | null;
+	deadlineAt: number;
+	nextAttemptAt: number | null;
+	attempts: number;
+	lastError: unknown;
+	envelope: Envelope | null;
+	spoolKey: string | null;
+	/** Recipients still to deliver after a partial 4xx; null: the whole envelope. */
+	pendingTo: string[] | null;
+}
