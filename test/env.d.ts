@@ -5,6 +5,9 @@ declare module "vitest" {
 		relayStartTlsPort: number;
 		relayTlsPort: number;
 		relayPlainPort: number;
+		/** The burst project's relay (test/burst/global-setup.ts) and the per-minute limit it and the Worker share. */
+		burstRelayPort: number;
+		burstPerMinute: number;
 	}
 }
 

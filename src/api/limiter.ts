@@ -18,6 +18,8 @@ export interface LimitState {
 export interface Limiter {
 	acquire(n: number): Promise<{ granted: number; retryAfterMs: number; at: number }>;
 	release(n: number, at?: number): Promise<void>;
+	/** After delivery: `released` permits of the grant at `at` back, `sent` counted from now (the relay saw them now). */
+	settle(released: number, sent: number, at: number): Promise<void>;
 	cool(ms: number): Promise<void>;
 	usage(): Promise<{ limit: number; used: number; remaining: number; resetInMs: number }>;
 	/** The state its last acquire or usage reported; undefined before one, or once a release or cool changed it. */
@@ -40,6 +42,10 @@ function limiter(env: Bindings, name: string, limit: number): Limiter {
 			if (n === 0) return;
 			known = undefined;
 			await stub.release(n, at);
+		},
+		settle: async (released, sent, at) => {
+			if (released === 0 && sent === 0) return;
+			remember(await stub.settle(released, sent, at, limit));
 		},
 		cool: async (ms) => {
 			known = undefined;

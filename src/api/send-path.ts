@@ -158,9 +158,12 @@ export async function deliver(session: SmtpSession, prepared: Prepared): Promise
 	}
 }
 
-/** Tells the limiter what became of a grant: unused permits back, and a cool-down after a 536. */
+/**
+ * Tells the limiter what became of a grant: unused permits back, the others
+ * counted from now (when the relay has seen them), and a cool-down after a 536.
+ */
 export async function settle(limiter: Limiter, at: number, results: readonly Delivered[]): Promise<void> {
 	const unused = results.filter((r) => !r.ok && r.release).length;
-	await limiter.release(unused, at);
+	await limiter.settle(unused, results.length - unused, at);
 	if (results.some((r) => !r.ok && r.cool)) await limiter.cool(COOL_MS);
 }

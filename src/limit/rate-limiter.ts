@@ -95,6 +95,29 @@ export class RateLimiter extends DurableObject {
 		}
 	}
 
+	/**
+	 * What became of a grant made at `at`: `released` permits were never used
+	 * (as `release`), and `sent` reached the relay. The relay counted those
+	 * when it saw them — after the grant, once the session had connected and
+	 * authenticated — so they are counted from now on: counted from the grant,
+	 * the next window's sends could reach the relay less than 60 s after these.
+	 * The grant's stored row is left as it was (a restart counts high); the
+	 * current second's row is covered as `acquire` covers it.
+	 */
+	settle(released: number, sent: number, at: number, limit: number): Usage {
+		nonNegativeInteger("settle", "released", released);
+		nonNegativeInteger("settle", "sent", sent);
+		positiveInteger("settle", "limit", limit);
+		if (!Number.isFinite(at)) throw new TypeError("settle: at must be a grant's `at` (epoch ms)");
+		if (released > 0) this.release(released, at);
+		const now = this.#tick();
+		if (sent > 0) {
+			this.#window.moveToNow(sent, Math.floor(at / 1000));
+			this.#cover(Math.min(reservationBlock(limit), Math.max(0, limit - this.#window.used)));
+		}
+		return this.#usageAt(now, limit);
+	}
+
 	/** The relay said 536 anyway: refuse everything for `ms`. The refused call counts as one. */
 	cool(ms: number): void {
 		if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0 || ms > MAX_COOL_MS) {

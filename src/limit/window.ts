@@ -106,6 +106,18 @@ export class SlidingWindow {
 		return taken;
 	}
 
+	/**
+	 * Files `n` permits granted in `grantedIn` under the current second
+	 * instead, so they stay counted for 60 to 61 s from now. The total does not
+	 * change: it only never leaves the window earlier. Taken from the grant's
+	 * second and older ones (giveBack's rule); all `n` are filed now even if
+	 * fewer were found (they had left already), which counts high, never low.
+	 */
+	moveToNow(n: number, grantedIn: number): void {
+		this.giveBack(n, grantedIn);
+		this.add(n);
+	}
+
 	/** Milliseconds from `nowMs` until fewer than `limit` are counted (0 if already so). */
 	waitMs(limit: number, nowMs: number): number {
 		let excess = this.#used - limit + 1;

@@ -1,6 +1,6 @@
 /**
  * The rate limiter through its binding: the exact cap under concurrency, honest
- * Retry-After, cool(), release(), usage() and bad input.
+ * Retry-After, cool(), release(), settle(), usage() and bad input.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -138,6 +138,25 @@ describe("release()", () => {
 	});
 });
 
+describe("settle()", () => {
+	it("counts what reached the relay from when it did, so it stays counted 60 s after the relay saw it", async () => {
+		const { stub, clock } = await limiter("settle");
+		const grant = await stub.acquire(100, 100);
+		// The sessions took 2 s to connect and authenticate: the relay saw the 90 sent at T0 + 2 s.
+		clock.advance(2_000);
+		const sentAt = clock.now;
+		expect(await stub.settle(10, 90, grant.at, 100)).toMatchObject({ used: 90, remaining: 10 });
+		// The grant's second leaves the window: only the 10 handed back are free, not the 90.
+		clock.now = T0 + 61_000;
+		expect(await stub.acquire(100, 100)).toMatchObject({ granted: 10, remaining: 0 });
+		clock.now = sentAt + 60_000;
+		expect(await stub.acquire(100, 100)).toMatchObject({ granted: 0 });
+		// Their own second (T0 + 2 s) leaves 61 whole seconds on.
+		clock.now = T0 + 62_750;
+		expect(await stub.acquire(100, 100)).toMatchObject({ granted: 90, remaining: 0 });
+	});
+});
+
 describe("bad input", () => {
 	it("is refused with an error naming the method and the field, and changes nothing", async () => {
 		const { stub } = await limiter("input");
@@ -159,6 +178,10 @@ describe("bad input", () => {
 		expect(await refusal((i) => i.acquire(1, Number.NaN))).toMatch(/^RangeError: acquire: limit /);
 		expect(await refusal((i) => i.release(-1))).toMatch(/^RangeError: release: n /);
 		expect(await refusal((i) => i.release(1, Number.POSITIVE_INFINITY))).toMatch(/^TypeError: release: at /);
+		expect(await refusal((i) => i.settle(-1, 0, T0, 10))).toMatch(/^RangeError: settle: released /);
+		expect(await refusal((i) => i.settle(0, 1.5, T0, 10))).toMatch(/^RangeError: settle: sent /);
+		expect(await refusal((i) => i.settle(0, 1, Number.NaN, 10))).toMatch(/^TypeError: settle: at /);
+		expect(await refusal((i) => i.settle(0, 1, T0, 0))).toMatch(/^RangeError: settle: limit /);
 		expect(await refusal((i) => i.cool(-5))).toMatch(/^RangeError: cool: ms /);
 		expect(await refusal((i) => i.cool(Number.POSITIVE_INFINITY))).toMatch(/^RangeError: cool: ms /);
 		expect(await refusal((i) => i.usage(0))).toMatch(/^RangeError: usage: limit /);
