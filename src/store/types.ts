@@ -21,18 +21,12 @@ export const MESSAGE_STATUSES = [
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
-export const FINAL_STATUSES: readonly MessageStatus[] = [
-	"sent",
-	"failed",
-	"canceled",
-	"unknown",
-	"soft_bounced",
-	"delivered",
-	"bounced",
-	"complained",
-];
 /** Still waiting for the consumer: these count against the backlog cap and may be canceled. */
 export const WAITING_STATUSES: readonly MessageStatus[] = ["queued", "scheduled"];
+/** Everything after `sending`: nothing more is delivered. */
+export const FINAL_STATUSES: readonly MessageStatus[] = MESSAGE_STATUSES.filter(
+	(status) => status !== "sending" && !WAITING_STATUSES.includes(status),
+);
 
 /** The SMTP envelope and what the session must offer, kept until the record is final. */
 export interface Envelope {

@@ -4,10 +4,12 @@
  * queue would, at a time the test chooses — the suite's producer writes to a
  * queue nobody consumes (vitest.config.ts), so only these calls deliver.
  */
+
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { Bindings } from "../../src/api/types";
 import { consumeQueue, type QueueJob } from "../../src/records/consumer";
+import type { MessageRecord } from "../../src/rpc/types";
 import { auth, baseEnv, call, message, type Overrides, post } from "../api/support";
 
 export const ASYNC = { Prefer: "respond-async" };
@@ -18,21 +20,8 @@ export interface AcceptedBody {
 	messageId: string;
 }
 
-export interface RecordBody {
-	ref: string;
-	status: string;
-	messageId: string;
-	relayId: string | null;
-	from: string;
-	to: string[];
-	subject: string;
-	createdAt: string;
-	sendAt: string | null;
-	sentAt: string | null;
-	attempts: number;
-	lastError: { code: string; detail: string; smtp?: { code?: number } } | null;
-	events: { type: string; at: string; detail?: Record<string, unknown> }[];
-}
+/** A record as GET /v1/messages/{ref} answers it: the type the RPC door exports. */
+export type RecordBody = MessageRecord;
 
 /** POST /v1/send with Prefer: respond-async; the 202's body (fails the test on anything else). */
 export async function sendAsync(tag: string, overrides: Overrides = {}, extra: Record<string, unknown> = {}) {
