@@ -16,7 +16,7 @@ export interface LimitState {
 }
 
 export interface Limiter {
-	acquire(n: number): Promise<{ granted: number; retryAfterMs: number; at: number }>;
+	acquire(n: number): Promise<{ granted: number; retryAfterMs: number; resetInMs: number; at: number }>;
 	release(n: number, at?: number): Promise<void>;
 	/** After delivery: `released` permits of the grant at `at` back, `sent` counted from now (the relay saw them now). */
 	settle(released: number, sent: number, at: number): Promise<void>;
@@ -36,7 +36,7 @@ function limiter(env: Bindings, name: string, limit: number): Limiter {
 		acquire: async (n) => {
 			const grant = await stub.acquire(n, limit);
 			remember(grant);
-			return { granted: grant.granted, retryAfterMs: grant.retryAfterMs, at: grant.at };
+			return { granted: grant.granted, retryAfterMs: grant.retryAfterMs, resetInMs: grant.resetInMs, at: grant.at };
 		},
 		release: async (n, at) => {
 			if (n === 0) return;

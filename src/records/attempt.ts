@@ -16,7 +16,7 @@ import type { Config } from "../config";
 import { recordWritten, webhooksOn } from "../events/record-written";
 import { getRecord, moveStatus } from "../store/messages";
 import { FINAL_STATUSES, type MessageRecord, WAITING_STATUSES } from "../store/types";
-import { retryDelayMs } from "../util/backoff";
+import { limiterWaitMs, retryDelayMs } from "../util/backoff";
 import { errorOf, verdictOf } from "./outcome";
 import { dropSpool, unspool } from "./spool";
 
@@ -29,6 +29,8 @@ export interface AttemptContext {
 	env: Bindings & { DB: D1Database; SPOOL: R2Bucket };
 	config: Config;
 	now: () => number;
+	/** Spreads a backlog's asks over the limiter's window (Math.random; a test may fix it). */
+	random: () => number;
 	closeLater: (closing: Promise<void>) => void;
 	/** The limiter to take permits from (default: the api_user's). */
 	limiter?: Limiter;
@@ -51,15 +53,17 @@ export async function attemptSend(ctx: AttemptContext, ref: string): Promise<Nex
 	const dueAt = record.nextAttemptAt ?? record.createdAt;
 	if (dueAt > now) return { done: false, dueAt };
 	if (now >= record.deadlineAt) return giveUp(ctx, record, now, record.lastError);
-	if (!(await moveStatus(env.DB, ref, WAITING_STATUSES, "sending"))) return DONE; // canceled meanwhile
 
+	// The permit first: a backlog waiting on a full window then costs a limiter call per ask and no write.
 	const limiter = ctx.limiter ?? userLimiter(env, ctx.config);
 	const grant = await limiter.acquire(1);
 	if (!grant.granted) {
 		// Smoothed, not refused: back in line when the window has room; not an attempt.
-		const next = now + Math.max(1000, grant.retryAfterMs);
-		await moveStatus(env.DB, ref, ["sending"], "queued", { nextAttemptAt: next });
-		return { done: false, dueAt: next };
+		return { done: false, dueAt: now + limiterWaitMs(grant.retryAfterMs, grant.resetInMs, ctx.random()) };
+	}
+	if (!(await moveStatus(env.DB, ref, WAITING_STATUSES, "sending"))) {
+		await limiter.release(1, grant.at); // canceled meanwhile, or another delivery of this job won
+		return DONE;
 	}
 	const prepared = record.envelope && record.spoolKey ? await preparedOf(env.SPOOL, record) : undefined;
 	if (!prepared) {

@@ -45,6 +45,7 @@ export async function consumeQueue(
 		env: { ...env, DB, SPOOL },
 		config: read.config,
 		now,
+		random: Math.random,
 		closeLater: (closing) => ctx.waitUntil(closing.catch(() => {})),
 		...(limiter ? { limiter } : {}),
 	};

@@ -20,3 +20,16 @@ export function retryDelayMs(attempts: number, retryAfterMs = 0): number {
 /** Seconds to hand to `message.retry({ delaySeconds })` for something due at `dueAt`. */
 export const queueDelaySeconds = (dueAt: number, now: number): number =>
 	Math.min(MAX_QUEUE_DELAY_S, Math.max(0, Math.ceil((dueAt - now) / 1000)));
+
+/**
+ * How long a send refused by a full limiter waits before it asks again:
+ * somewhere between the next free permit (`retryAfterMs`) and the moment the
+ * whole window has emptied (`resetInMs`), drawn at random (`draw` in [0, 1)).
+ * The window frees permits about as fast as it took them, so a backlog spread
+ * over that span asks roughly once per window instead of every second each,
+ * and still finds every permit as it frees. Never under a second.
+ */
+export function limiterWaitMs(retryAfterMs: number, resetInMs: number, draw: number): number {
+	const soonest = Math.max(1000, retryAfterMs);
+	return soonest + Math.floor(Math.max(0, resetInMs - soonest) * draw);
+}
