@@ -4,7 +4,7 @@
  * status (status-rules.ts); one that came first waits in `provider_events`
  * (ref NULL) and is attached when the record's relay id is written.
  */
-import { appendEvent, findByRelayId, getRecord, moveStatus } from "../store/messages";
+import { appendEvent, findByRelayId, getRecord, moveStatus, relayIdsOf } from "../store/messages";
 import type { MessageRecord, MessageStatus } from "../store/types";
 import type { ProviderEvent, ProviderEventType } from "./engagelab-payload";
 import { nextStatus } from "./status-rules";
@@ -50,9 +50,12 @@ interface PendingRow {
 export async function attachPendingEvents(db: D1Database, ref: string): Promise<ProviderEvent[]> {
 	const record = await getRecord(db, ref);
 	if (!record?.relayId) return [];
+	const ids = await relayIdsOf(db, record);
 	const { results } = await db
-		.prepare("SELECT * FROM provider_events WHERE relay_id = ? AND ref IS NULL ORDER BY at, id")
-		.bind(record.relayId)
+		.prepare(
+			`SELECT * FROM provider_events WHERE relay_id IN (${ids.map(() => "?").join(", ")}) AND ref IS NULL ORDER BY at, id`,
+		)
+		.bind(...ids)
 		.all<PendingRow>();
 	const attached: ProviderEvent[] = [];
 	let status = record.status;

@@ -14,7 +14,7 @@ import { type Delivered, type Prepared, settle } from "../api/send-path";
 import type { Bindings } from "../api/types";
 import type { Config } from "../config";
 import { recordWritten, webhooksOn } from "../events/record-written";
-import { getRecord, moveStatus } from "../store/messages";
+import { addRelayId, getRecord, moveStatus } from "../store/messages";
 import { FINAL_STATUSES, type MessageRecord, WAITING_STATUSES } from "../store/types";
 import { limiterWaitMs, retryDelayMs } from "../util/backoff";
 import { errorOf, verdictOf } from "./outcome";
@@ -83,6 +83,8 @@ export async function attemptSend(ctx: AttemptContext, ref: string): Promise<Nex
 	const attempts = record.attempts + 1;
 	const verdict = verdictOf(delivered);
 	const relayId = delivered.ok ? delivered.sent.id : undefined;
+	// A retry to recipients refused for now is a message of its own at the relay: its events must find us too.
+	if (relayId && record.relayId && relayId !== record.relayId) await addRelayId(env.DB, ref, relayId);
 	const detail = delivered.ok
 		? { attempt: attempts, relayId, accepted: delivered.sent.accepted, rejected: delivered.sent.rejected }
 		: { attempt: attempts, ...errorOf(delivered.problem) };

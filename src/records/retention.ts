@@ -23,6 +23,7 @@ export async function purgeOldRecords(db: D1Database, spool: R2Bucket | undefine
 		const marks = refs.map(() => "?").join(", ");
 		await db.batch([
 			db.prepare(`DELETE FROM message_events WHERE ref IN (${marks})`).bind(...refs),
+			db.prepare(`DELETE FROM message_relay_ids WHERE ref IN (${marks})`).bind(...refs),
 			db.prepare(`DELETE FROM messages WHERE ref IN (${marks})`).bind(...refs),
 		]);
 		deleted += refs.length;

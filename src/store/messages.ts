@@ -192,10 +192,35 @@ export async function getRecord(db: D1Database, ref: string, owner?: string): Pr
 	return row ? fromRow(row) : undefined;
 }
 
-/** The record the relay's id belongs to (for provider events). */
+/** The record the relay's id belongs to, its first or a later one (for provider events). */
 export async function findByRelayId(db: D1Database, relayId: string): Promise<MessageRecord | undefined> {
-	const row = await db.prepare("SELECT * FROM messages WHERE relay_id = ? LIMIT 1").bind(relayId).first<Row>();
+	const row = await db
+		.prepare(
+			`SELECT * FROM messages WHERE relay_id = ?1
+			 UNION ALL SELECT m.* FROM message_relay_ids x JOIN messages m ON m.ref = x.ref WHERE x.relay_id = ?1
+			 LIMIT 1`,
+		)
+		.bind(relayId)
+		.first<Row>();
 	return row ? fromRow(row) : undefined;
+}
+
+/** Files a relay id past the record's first: a retry to the recipients the relay refused for now. */
+export async function addRelayId(db: D1Database, ref: string, relayId: string): Promise<void> {
+	await db
+		.prepare("INSERT INTO message_relay_ids (relay_id, ref) VALUES (?, ?) ON CONFLICT DO NOTHING")
+		.bind(relayId, ref)
+		.run();
+}
+
+/** Every relay id of a record, its first one first. */
+export async function relayIdsOf(db: D1Database, record: Pick<MessageRecord, "ref" | "relayId">): Promise<string[]> {
+	if (!record.relayId) return [];
+	const { results } = await db
+		.prepare("SELECT relay_id FROM message_relay_ids WHERE ref = ? ORDER BY rowid")
+		.bind(record.ref)
+		.all<{ relay_id: string }>();
+	return [record.relayId, ...results.map((r) => r.relay_id).filter((id) => id !== record.relayId)];
 }
 
 /** A record's events, oldest first. */

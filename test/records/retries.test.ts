@@ -1,11 +1,13 @@
 /**
  * What happens to an async send the relay does not take at once: transient
  * replies retried with backoff at the consumer's clock (the test moves it),
- * a recipient refused for now retried alone,
+ * a recipient refused for now retried alone (its own relay id matched by
+ * provider events),
  * 536 cools the limiter, past 24 h it fails; batches and public keys.
  */
 import { describe, expect, it } from "vitest";
 import { auth, call, message, post, relayAt } from "../api/support";
+import { postCallback, statusCallback } from "../events/support";
 import { startFaultRelay } from "../helpers/faults";
 import { startRelay } from "../helpers/relay";
 import { attachClock, bindings, fakeClock } from "../limit/support";
@@ -66,8 +68,20 @@ describe("retries", () => {
 			expect(JSON.stringify(waiting.lastError)).toContain("451");
 			await consume([body.ref], at, start + 2 * 60 * MINUTE);
 			expect(await recordOf(body.ref)).toMatchObject({ status: "sent", attempts: 2 });
-			const delivered = (await faults.record()).messages.map((m) => m.rcptTo);
-			expect(delivered).toEqual([["ben@example.com"], ["amy@example.com"]]);
+			const delivered = (await faults.record()).messages;
+			expect(delivered.map((m) => m.rcptTo)).toEqual([["ben@example.com"], ["amy@example.com"]]);
+			// The retry is a message of its own at the relay: the provider's events for it find the record too.
+			const sent = await recordOf(body.ref);
+			const [first, retry] = sent.events
+				.map((e) => (e.detail as { relayId?: string } | undefined)?.relayId)
+				.filter((id) => id !== undefined);
+			expect(retry).toBeDefined();
+			expect(retry).not.toBe(first);
+			expect(sent.relayId).toBe(first);
+			expect((await postCallback(statusCallback(retry ?? "", "delivered", "amy@example.com"))).status).toBe(200);
+			const record = await recordOf(body.ref);
+			expect(record.status).toBe("delivered");
+			expect(record.events.at(-1)).toMatchObject({ type: "delivered", detail: { recipient: "amy@example.com" } });
 		} finally {
 			await faults.stop();
 		}
