@@ -1,9 +1,11 @@
 /**
  * The retention job (Cron Trigger): records older than MESSAGE_RETENTION_DAYS
- * go, with their events and any spooled bytes, a page at a time.
+ * go, with their events and any spooled bytes, a page at a time; then the
+ * provider events and settled webhook deliveries as old (events/retention.ts).
  */
 import type { Bindings } from "../api/types";
 import { readConfig } from "../config";
+import { purgeOldEvents } from "../events/retention";
 
 const PAGE = 500;
 const DAY_MS = 86_400_000;
@@ -36,6 +38,7 @@ export async function runRetention(env: Bindings, scheduledTime: number): Promis
 	if (!env.DB || !read.ok) return 0;
 	const cutoff = scheduledTime - read.config.records.retentionDays * DAY_MS;
 	const deleted = await purgeOldRecords(env.DB, env.SPOOL, cutoff);
-	console.log(JSON.stringify({ level: "info", msg: "retention", deleted }));
+	const events = await purgeOldEvents(env.DB, cutoff);
+	console.log(JSON.stringify({ level: "info", msg: "retention", deleted, events }));
 	return deleted;
 }

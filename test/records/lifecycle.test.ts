@@ -1,6 +1,7 @@
 /**
  * Scheduling, the backlog cap, large bodies through the R2 spool, and the
- * retention job — through the real local D1, R2 and queue producer.
+ * retention job (records, their events, R2 objects, provider events and
+ * settled webhook deliveries) — through the real local D1, R2 and queue producer.
  */
 import { createScheduledController } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -99,5 +100,38 @@ describe("retention", () => {
 		const { body: fresh } = await sendAsync("retention-new", at);
 		await worker.scheduled(createScheduledController({ scheduledTime: Date.now() + DAY }), env);
 		expect((await recordOf(fresh.ref)).status).toBe("queued");
+	});
+
+	it("provider events and settled webhook deliveries as old go too; a pending delivery stays", async () => {
+		const db = baseEnv.DB as D1Database;
+		const now = Date.now();
+		const tag = crypto.randomUUID();
+		const insertEvent = (id: string, receivedAt: number) =>
+			db
+				.prepare("INSERT INTO provider_events (id, relay_id, type, at, received_at) VALUES (?, ?, 'delivered', ?, ?)")
+				.bind(`${tag}-${id}`, `relay-${tag}`, receivedAt, receivedAt);
+		const insertDelivery = (id: string, status: string, createdAt: number) =>
+			db
+				.prepare(
+					`INSERT INTO webhook_deliveries (id, stream, seq, type, payload, status, next_attempt_at, deadline_at, created_at)
+					 VALUES (?, ?, ?, 'message.sent', '{}', ?, ?, ?, ?)`,
+				)
+				.bind(`${tag}-${id}`, `stream-${tag}`, createdAt, status, createdAt, createdAt + DAY, createdAt);
+		await db.batch([
+			insertEvent("old", now - 31 * DAY),
+			insertEvent("new", now),
+			insertDelivery("old-delivered", "delivered", now - 31 * DAY),
+			insertDelivery("old-failed", "failed", now - 31 * DAY + 1),
+			insertDelivery("old-pending", "pending", now - 31 * DAY + 2),
+			insertDelivery("new-delivered", "delivered", now),
+		]);
+		const env = { ...baseEnv, MESSAGE_RETENTION_DAYS: "30" } as Bindings;
+		await worker.scheduled(createScheduledController({ scheduledTime: now }), env);
+		const left = async (table: string) =>
+			(
+				await db.prepare(`SELECT id FROM ${table} WHERE id LIKE ? ORDER BY id`).bind(`${tag}-%`).all<{ id: string }>()
+			).results.map((r) => r.id.slice(tag.length + 1));
+		expect(await left("provider_events")).toEqual(["new"]);
+		expect(await left("webhook_deliveries")).toEqual(["new-delivered", "old-pending"]);
 	});
 });
