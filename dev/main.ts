@@ -11,6 +11,8 @@ import { ActivityLog } from "./activity.ts";
 import { banner } from "./banner.ts";
 import { CallbackSimulator, DEV_ENGAGELAB_KEY } from "./callbacks.ts";
 import { type EventReceiver, startEventReceiver } from "./event-receiver.ts";
+import { QuietReads } from "./inbox/quiet-reads.ts";
+import { WorkerRecords } from "./inbox/records.ts";
 import { type Inbox, startInbox } from "./inbox/server.ts";
 import { Outbox } from "./outbox.ts";
 import { startDevRelay } from "./relay.ts";
@@ -32,7 +34,9 @@ let inbox: Inbox | undefined;
 let worker: WranglerDev | undefined;
 let receiver: EventReceiver | undefined;
 let callbacks: CallbackSimulator | undefined;
+let records: WorkerRecords | undefined;
 const activity = new ActivityLog();
+const quietReads = new QuietReads();
 let stopping = false;
 
 async function stop(code: number) {
@@ -40,6 +44,7 @@ async function stop(code: number) {
 	stopping = true;
 	console.log("Stopping the worker, the relay and the inbox…");
 	callbacks?.stop();
+	records?.close();
 	await worker?.stop();
 	await receiver?.close();
 	await inbox?.close();
@@ -64,7 +69,8 @@ try {
 			perMinute: settings.relayPerMinute,
 			outbox,
 		});
-		inbox = await startInbox(outbox, activity);
+		records = new WorkerRecords(quietReads);
+		inbox = await startInbox(outbox, activity, records);
 		callbacks = new CallbackSimulator(DEV_ENGAGELAB_KEY, activity);
 		const simulator = callbacks;
 		outbox.on("message", (m) => simulator.accepted(m));
@@ -106,7 +112,7 @@ try {
 		persistTo: join(settings.devDir, "state"),
 		logDir: join(settings.devDir, "logs"),
 		env: childEnv,
-		log: (line) => console.log(`wrangler │ ${line}`),
+		log: (line) => quietReads.hides(line) || console.log(`wrangler │ ${line}`),
 	});
 	void worker.exited.then(() => {
 		if (stopping) return;
@@ -115,6 +121,7 @@ try {
 	});
 	await waitForWorker(worker);
 	if (callbacks) callbacks.target = worker.url;
+	records?.connect(worker.url, settings.readKey);
 	const apiKey = settings.userApiKeys ? undefined : DEV_API_KEY;
 	console.log(
 		banner({

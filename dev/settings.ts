@@ -28,6 +28,12 @@ export interface DevSettings {
 	relayPerMinute: number;
 	/** Whether API_KEYS comes from the vars file (then the banner must not print it). */
 	userApiKeys: boolean;
+	/**
+	 * The key the inbox reads message records with: the vars file's first
+	 * API_KEYS entry, else DEV_API_KEY. Records belong to the key that sent
+	 * them, so the inbox shows the statuses of that key's sends.
+	 */
+	readKey: string;
 	/** Whether EVENTS_WEBHOOK_URL comes from the vars file (else the dev receiver takes the events). */
 	userEventsWebhook: boolean;
 	/** SMTP_HOST when a real relay is configured, for the banner. */
@@ -57,6 +63,10 @@ export function loadSettings(root: string, env: NodeJS.ProcessEnv = process.env)
 		localRelay,
 		relayPerMinute: perMinute,
 		userApiKeys: Boolean(vars.API_KEYS?.trim()),
+		readKey:
+			vars.API_KEYS?.split(",")
+				.map((key) => key.trim())
+				.find(Boolean) ?? DEV_API_KEY,
 		userEventsWebhook: Boolean(vars.EVENTS_WEBHOOK_URL?.trim()),
 		realHost: localRelay ? undefined : host,
 	};

@@ -2,20 +2,25 @@
  * The dev inbox: a small HTTP server on 127.0.0.1 showing the outbox — the
  * list, each message (HTML in a sandboxed frame with its inline images, text,
  * parts to download, raw source), the delivery activity (the provider
- * callbacks the relay sent, the signed webhooks the worker sent out) and a
- * Server-Sent Events stream that tells the page when either changes.
+ * callbacks the relay sent, the signed webhooks the worker sent out), the
+ * worker's message records (each message's ref and status, and those not at
+ * the relay yet) and a Server-Sent Events stream that tells the page when
+ * any of them changes.
  */
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import type { Activity, ActivityLog } from "../activity.ts";
 import type { Outbox, StoredMessage } from "../outbox.ts";
 import { MessageView } from "./message-view.ts";
+import type { RecordsSnapshot, WorkerRecords } from "./records.ts";
 
 const page = (name: string) => readFileSync(new URL(`./public/${name}`, import.meta.url));
 const STATIC: Record<string, [string, string]> = {
 	"/": ["index.html", "text/html; charset=utf-8"],
 	"/inbox.css": ["inbox.css", "text/css; charset=utf-8"],
 	"/inbox.js": ["inbox.js", "text/javascript; charset=utf-8"],
+	"/dom.js": ["dom.js", "text/javascript; charset=utf-8"],
+	"/status.js": ["status.js", "text/javascript; charset=utf-8"],
 };
 
 // Mail HTML runs with no scripts, no plugins, no forms and nothing fetched
@@ -30,7 +35,7 @@ export interface Inbox {
 	close(): Promise<void>;
 }
 
-export async function startInbox(outbox: Outbox, activity: ActivityLog): Promise<Inbox> {
+export async function startInbox(outbox: Outbox, activity: ActivityLog, records: WorkerRecords): Promise<Inbox> {
 	const view = new MessageView(outbox);
 	const streams = new Set<http.ServerResponse>();
 
@@ -44,6 +49,11 @@ export async function startInbox(outbox: Outbox, activity: ActivityLog): Promise
 		for (const res of streams) res.write(event);
 	};
 	activity.on("change", onActivity);
+	const onRecords = (snapshot: RecordsSnapshot) => {
+		const event = `event: records\ndata: ${JSON.stringify(snapshot)}\n\n`;
+		for (const res of streams) res.write(event);
+	};
+	records.on("change", onRecords);
 
 	const server = http.createServer(async (req, res) => {
 		try {
@@ -67,6 +77,7 @@ export async function startInbox(outbox: Outbox, activity: ActivityLog): Promise
 		if (file) return send(res, 200, file[1], page(file[0]));
 		if (path === "/events") return openStream(res);
 		if (path === "/api/activity") return sendJson(res, activity.entries);
+		if (path === "/api/records") return sendJson(res, records.snapshot);
 		if (path === "/api/messages") {
 			const summaries = await Promise.all(outbox.list().map((m) => view.summary(m)));
 			return sendJson(res, summaries);
@@ -116,7 +127,12 @@ export async function startInbox(outbox: Outbox, activity: ActivityLog): Promise
 		});
 		res.write("retry: 1000\n\n");
 		streams.add(res);
-		res.on("close", () => streams.delete(res));
+		// The worker is asked for records only while a page is open.
+		const unwatch = records.watch();
+		res.on("close", () => {
+			streams.delete(res);
+			unwatch();
+		});
 	};
 
 	await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -127,6 +143,7 @@ export async function startInbox(outbox: Outbox, activity: ActivityLog): Promise
 		close: async () => {
 			outbox.off("message", onMessage);
 			activity.off("change", onActivity);
+			records.off("change", onRecords);
 			for (const res of streams) res.end();
 			server.closeAllConnections();
 			await new Promise<void>((resolve) => server.close(() => resolve()));

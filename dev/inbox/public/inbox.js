@@ -1,25 +1,15 @@
-// The dev inbox page: lists the outbox, opens a message, and listens for new
-// ones over Server-Sent Events. Mail content is only ever set as text or
-// loaded into the sandboxed frame, never parsed as this page's HTML.
-const $ = (id) => document.getElementById(id);
+// The dev inbox page: lists the outbox with each message's edgesend status,
+// opens a message, and listens for new mail, activity and statuses over
+// Server-Sent Events. Mail content is only ever set as text or loaded into
+// the sandboxed frame, never parsed as this page's HTML.
+import { $, el, size, time } from "./dom.js";
+import { paintRow, pendingRow, pill, RecordIndex } from "./status.js";
+
 const list = $("messages");
+const records = new RecordIndex();
 let selected = null;
 let activity = [];
 let tab = "html";
-
-function el(tag, props = {}, ...children) {
-	const node = Object.assign(document.createElement(tag), props);
-	node.append(...children.filter((c) => c != null));
-	return node;
-}
-
-const time = (iso) => {
-	const d = new Date(iso);
-	const today = d.toDateString() === new Date().toDateString();
-	return today ? d.toLocaleTimeString() : d.toLocaleString();
-};
-const size = (n) =>
-	n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`;
 
 function row(m) {
 	const li = el(
@@ -28,23 +18,30 @@ function row(m) {
 		el("span", { className: "from", textContent: m.from }),
 		el("span", { className: "time", textContent: time(m.receivedAt) }),
 		el("span", { className: "subject", textContent: m.subject || "(no subject)" }),
+		el("span", { className: "state" }),
 		el(
 			"span",
 			{ className: "small" },
 			m.labelId ? el("span", { className: "label", textContent: `label ${m.labelId}` }) : null,
 			`to ${m.to}`,
 		),
-		el("code", { className: "small", textContent: m.relayId }),
+		el("code", { className: "small ref" }),
 	);
 	li.dataset.id = m.id;
+	li.dataset.relayId = m.relayId;
+	paintRow(li, records.of(m.relayId));
 	li.addEventListener("click", () => open(m.id));
 	return li;
 }
 
 function showCount() {
 	const n = list.children.length;
-	$("empty").hidden = n > 0;
-	$("status").textContent = `live · ${n} message${n === 1 ? "" : "s"}`;
+	const waiting = records.notAtRelay.length;
+	$("empty").hidden = n + waiting > 0;
+	const parts = [`live · ${n} message${n === 1 ? "" : "s"}`];
+	if (waiting) parts.push(`${waiting} not at the relay`);
+	if (records.error) parts.push(`no statuses: ${records.error}`);
+	$("status").textContent = parts.join(" · ");
 	$("status").classList.add("live");
 }
 
@@ -67,19 +64,7 @@ async function open(id) {
 
 	$("viewer").hidden = false;
 	$("subject").textContent = m.subject || "(no subject)";
-	const meta = [
-		["From", m.from],
-		["To", m.to],
-		["Cc", m.cc],
-		["Reply-To", m.replyTo],
-		["Date", m.date ? new Date(m.date).toLocaleString() : ""],
-		["Envelope", `${m.mailFrom} → ${m.rcptTo.join(", ")}`],
-		["Auth user", m.authUser + (m.labelId ? `  (label ${m.labelId})` : "")],
-		["Relay id", m.relayId],
-		["Message-ID", m.messageId],
-	].filter(([, value]) => value);
-	$("meta").replaceChildren(...meta.flatMap(([k, v]) => [el("dt", { textContent: k }), el("dd", { textContent: v })]));
-
+	showMeta();
 	showTimeline();
 	$("pane-html").src = m.hasHtml ? `/messages/${encodeURIComponent(id)}/html` : "about:blank";
 	$("pane-text").textContent = m.text ?? "";
@@ -90,6 +75,26 @@ async function open(id) {
 	document.querySelector('[data-tab="html"]').disabled = !m.hasHtml;
 	document.querySelector('[data-tab="text"]').disabled = !m.text;
 	showTab(m.hasHtml ? (tab === "text" && m.text ? "text" : tab) : "text");
+}
+
+// The open message's headers and its edgesend record (status beside the subject, ref among the ids).
+function showMeta() {
+	const m = selected;
+	const record = records.of(m.relayId);
+	$("record-status").replaceChildren(...(record ? [pill(record.status)] : []));
+	const meta = [
+		["From", m.from],
+		["To", m.to],
+		["Cc", m.cc],
+		["Reply-To", m.replyTo],
+		["Date", m.date ? new Date(m.date).toLocaleString() : ""],
+		["Envelope", `${m.mailFrom} → ${m.rcptTo.join(", ")}`],
+		["Auth user", m.authUser + (m.labelId ? `  (label ${m.labelId})` : "")],
+		["edgesend ref", record?.ref],
+		["Relay id", m.relayId],
+		["Message-ID", m.messageId],
+	].filter(([, value]) => value);
+	$("meta").replaceChildren(...meta.flatMap(([k, v]) => [el("dt", { textContent: k }), el("dd", { textContent: v })]));
 }
 
 function partRow(p) {
@@ -213,5 +218,22 @@ async function loadActivity() {
 	showTimeline();
 }
 
+// Statuses move on their own (the queue consumer, the provider's callbacks): repaint in place.
+function showRecords(snapshot) {
+	records.take(snapshot);
+	for (const li of list.children) paintRow(li, records.of(li.dataset.relayId));
+	$("pending").replaceChildren(...records.notAtRelay.map(pendingRow));
+	$("pending-group").hidden = records.notAtRelay.length === 0;
+	if (selected) showMeta();
+	showCount();
+}
+
+events.addEventListener("records", (event) => showRecords(JSON.parse(event.data)));
+
+async function loadRecords() {
+	showRecords(await (await fetch("/api/records")).json());
+}
+
 loadActivity();
+loadRecords();
 loadList();
