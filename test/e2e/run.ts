@@ -3,46 +3,34 @@
  * the workerd vitest suite): starts the dev runner with a throwaway outbox,
  * runs the curl it prints, then looks at the inbox in headless Chromium —
  * the subject listed, the message open, its inline image loaded, a second
- * mail appearing without a reload — saves a screenshot; then sends to
- * bounce@example.com and follows the simulated hard bounce through the
- * worker (suppressed, a signed webhook the dev receiver verified, the inbox
- * timeline, a second screenshot) to the refusal of the next send; and stops it all.
+ * mail appearing without a reload — saves a screenshot; then sends async and
+ * scheduled (async-send.ts: the 202, the record until sent, its ref and
+ * status on the page) and to bounce@example.com (bounce.ts: the simulated
+ * hard bounce through the worker to the refusal of the next send); and
+ * stops it all.
  */
 /// <reference lib="dom" />
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { Frame, Page } from "playwright-core";
+import { checkAsyncSend } from "./async-send.ts";
+import { checkBounceLifecycle } from "./bounce.ts";
 import { type HeadlessChromium, launchChromium } from "./browser.ts";
+import { assert, check, tally } from "./check.ts";
 import { type DevBanner, type DevProcess, startDev } from "./dev-process.ts";
+import { storedMessages } from "./outbox.ts";
+import { callWorker } from "./worker-api.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const artifacts = join(root, "test", ".artifacts");
 const screenshot = join(artifacts, "e2e-inbox.png");
-const bounceScreenshot = join(artifacts, "e2e-bounce-timeline.png");
 const work = mkdtempSync(join(tmpdir(), "edgesend-e2e-"));
-
-let passed = 0;
-let failed = 0;
-async function check<T>(name: string, run: () => Promise<T>): Promise<T> {
-	try {
-		const value = await run();
-		passed++;
-		console.log(`  ok    ${name}`);
-		return value;
-	} catch (error) {
-		failed++;
-		console.log(`  FAIL  ${name}\n        ${error instanceof Error ? error.message : error}`);
-		throw error;
-	}
-}
-function assert(condition: unknown, message: string): asserts condition {
-	if (!condition) throw new Error(message);
-}
+const outbox = join(work, "dev", "outbox");
 
 let dev: DevProcess | undefined;
 let browser: HeadlessChromium | undefined;
@@ -64,14 +52,12 @@ try {
 	const body = JSON.parse(/-d '(.*)'$/s.exec(banner.curl)?.[1] ?? "null");
 	assert(body?.subject, "the printed curl carries no JSON body with a subject");
 
-	const sent = await check("the printed curl answers 200 with a relay id", () => runCurl(banner));
+	const sent = await check("the printed curl answers 200 with a relay id and a ref", () => runCurl(banner));
 	await check("the relay stored the message under that id", async () => {
-		const outbox = join(work, "dev", "outbox");
-		const sidecars = readdirSync(outbox).filter((name) => name.endsWith(".json"));
-		const stored = sidecars.map((name) => JSON.parse(readFileSync(join(outbox, name), "utf8")));
+		const stored = storedMessages(outbox);
 		const match = stored.find((m) => m.relayId === sent.id);
-		assert(match, `no message with relay id ${sent.id} among ${sidecars.length} in the outbox`);
-		assert(existsSync(join(outbox, `${match.id}.eml`)), "the sidecar has no .eml beside it");
+		assert(match, `no message with relay id ${sent.id} among ${stored.length} in the outbox`);
+		assert(match.hasEml, "the sidecar has no .eml beside it");
 	});
 
 	browser = await launchChromium();
@@ -105,14 +91,24 @@ try {
 		// A reload would drop this mark.
 		await page.evaluate(() => Object.assign(window, { e2eMark: true }));
 		const subject = `Live update ${Date.now().toString(36)}`;
-		const res = await fetch(`${banner.workerUrl}/v1/send`, {
+		const res = await callWorker(banner, "/v1/send", {
 			method: "POST",
-			headers: { authorization: `Bearer ${banner.apiKey}`, "content-type": "application/json" },
-			body: JSON.stringify({ ...body, subject, html: undefined, attachments: undefined }),
+			json: { ...body, subject, html: undefined, attachments: undefined },
 		});
-		assert(res.status === 200, `POST /v1/send answered ${res.status}: ${await res.text()}`);
+		assert(res.status === 200, `POST /v1/send answered ${res.status}: ${res.text}`);
 		await page.locator("#messages li", { hasText: subject }).waitFor({ timeout: 15_000 });
 		assert(await page.evaluate(() => "e2eMark" in window), "the page was reloaded");
+	});
+	await check("each listed message shows its ref and status from the worker's records", async () => {
+		// The page polls the records once a second: a row is painted when its relay id shows up there.
+		await page.waitForFunction(() => document.querySelectorAll("#messages li .state:empty").length === 0, undefined, {
+			timeout: 10_000,
+		});
+		const first = page.locator("#messages li", { hasText: body.subject }).first();
+		const ref = await first.locator(".ref").textContent();
+		assert(ref === sent.ref, `the first mail's row shows ${ref}, its send answered ref ${sent.ref}`);
+		const status = await first.locator(".pill").getAttribute("data-status");
+		assert(status === "sent" || status === "delivered", `the first mail's row says ${status}`);
 	});
 	await check("a screenshot of the inbox is saved", async () => {
 		mkdirSync(artifacts, { recursive: true });
@@ -120,7 +116,13 @@ try {
 		assert(readFileSync(screenshot).length > 0, "empty screenshot");
 		console.log(`        screenshot: ${relative(process.cwd(), screenshot)}`);
 	});
-	await checkBounceLifecycle(page, banner);
+	await checkAsyncSend(page, banner, { outbox, artifacts });
+	await checkBounceLifecycle(page, banner, artifacts);
+	await check("the inbox's reads of the records stay out of npm run dev's output", async () => {
+		// The test itself never lists records: any such line is one of the inbox's once-a-second reads.
+		const shown = running.output.filter((line) => /GET \/v1\/messages \d{3}\b|"requestId":"dev-inbox-read/.test(line));
+		assert(shown.length === 0, `${shown.length} lines, the first: ${shown[0]}`);
+	});
 	await browser.close();
 	browser = undefined;
 
@@ -152,56 +154,10 @@ try {
 	}
 	rmSync(work, { recursive: true, force: true });
 }
-console.log(`e2e: ${passed} passed, ${failed} failed`);
-process.exit(failed || passed === 0 ? 1 : 0);
+console.log(`e2e: ${tally.passed} passed, ${tally.failed} failed`);
+process.exit(tally.failed || tally.passed === 0 ? 1 : 0);
 
-async function checkBounceLifecycle(page: Page, banner: DevBanner): Promise<void> {
-	const send = (subject: string) =>
-		fetch(`${banner.workerUrl}/v1/send`, {
-			method: "POST",
-			headers: { authorization: `Bearer ${banner.apiKey}`, "content-type": "application/json" },
-			body: JSON.stringify({ from: "dev@example.com", to: ["bounce@example.com"], subject, text: "bounce me" }),
-		});
-	const subject = `Bounce ${Date.now().toString(36)}`;
-	await check("a send to bounce@example.com is accepted by the relay", async () => {
-		const res = await send(subject);
-		assert(res.status === 200, `POST /v1/send answered ${res.status}: ${await res.text()}`);
-	});
-	await check("the simulated hard bounce suppresses bounce@example.com", async () => {
-		for (let i = 0; i < 50; i++) {
-			const res = await fetch(`${banner.workerUrl}/v1/suppressions/bounce@example.com`, {
-				headers: { authorization: `Bearer ${banner.apiKey}` },
-			});
-			if (res.status === 200) {
-				const entry = await res.json();
-				assert(entry.reason === "hard_bounce", `reason is ${entry.reason}`);
-				return;
-			}
-			await new Promise((resolve) => setTimeout(resolve, 200));
-		}
-		throw new Error("bounce@example.com was not suppressed within 10 s");
-	});
-	await check("the inbox timeline shows the bounce, and the webhook pane a verified message.bounced", async () => {
-		await page.locator("#messages li", { hasText: subject }).first().click();
-		await page.locator("#timeline li.bad", { hasText: "message.bounced" }).waitFor({ timeout: 15_000 });
-		await page.locator("#webhooks li", { hasText: "message.bounced" }).first().waitFor({ timeout: 5_000 });
-		const verdict = await page.locator("#webhooks li", { hasText: "message.bounced" }).first().textContent();
-		assert(verdict?.includes("signature verified"), `webhook pane says: ${verdict}`);
-		mkdirSync(artifacts, { recursive: true });
-		await page.screenshot({ path: bounceScreenshot });
-		console.log(`        screenshot: ${relative(process.cwd(), bounceScreenshot)}`);
-	});
-	await check("a following send to bounce@example.com is refused (422 recipient_suppressed)", async () => {
-		const res = await send(`${subject} again`);
-		const body = await res.json();
-		assert(
-			res.status === 422 && body.code === "recipient_suppressed",
-			`answered ${res.status} ${JSON.stringify(body)}`,
-		);
-	});
-}
-
-async function runCurl(banner: DevBanner): Promise<{ id: string }> {
+async function runCurl(banner: DevBanner): Promise<{ id: string; ref: string }> {
 	// The command exactly as printed, plus a trailer with the status code.
 	const command = `${banner.curl} -w '\\n%{http_code}'`;
 	const { stdout } = await promisify(execFile)("sh", ["-c", command], { timeout: 60_000 });
@@ -210,6 +166,7 @@ async function runCurl(banner: DevBanner): Promise<{ id: string }> {
 	assert(status === 200, `status ${status}: ${text}`);
 	const answer = JSON.parse(text);
 	assert(typeof answer.id === "string" && answer.id.length > 0, `no relay id in ${text}`);
+	assert(typeof answer.ref === "string" && answer.ref.length > 0, `no ref in ${text}`);
 	console.log(`        relay id: ${answer.id}`);
 	return answer;
 }
