@@ -14,7 +14,7 @@ export interface Attempt {
 }
 
 /** How long a receiver may take before the attempt counts as failed. */
-const ATTEMPT_TIMEOUT_MS = 10_000;
+export const ATTEMPT_TIMEOUT_MS = 10_000;
 
 export async function deliverEvent(
 	url: string,

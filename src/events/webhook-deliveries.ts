@@ -6,10 +6,20 @@
  * about 30 s later, doubling up to an hour), until 24 h after the event. A delivery waits while an earlier one of
  * the same stream (the message) is still pending, so a receiver sees a
  * message's events in the order they happened.
+ *
+ * Each attempt is claimed before it posts: a conditional UPDATE moves the
+ * delivery's next_attempt_at to the end of a lease, from exactly the state the
+ * attempt read, so of two jobs for one delivery (a queue redelivery while an
+ * attempt runs) only one posts; the other comes back when the lease ends, and
+ * takes the delivery up again if the first never wrote its outcome (its
+ * Worker died mid-attempt).
  */
 import { DELIVERY_WINDOW_MS, retryDelayMs } from "../util/backoff";
-import { type Attempt, deliverEvent } from "./outbound";
+import { ATTEMPT_TIMEOUT_MS, type Attempt, deliverEvent } from "./outbound";
 import type { OutboundEvent } from "./standard-webhooks";
+
+/** How long a claimed attempt holds its delivery: well past the receiver's timeout and the writes after it. */
+export const ATTEMPT_LEASE_MS = 6 * ATTEMPT_TIMEOUT_MS;
 
 export interface WebhookJob {
 	kind: "webhook";
@@ -99,16 +109,27 @@ export async function attemptDelivery(db: D1Database, target: Target, id: string
 	// Behind an earlier event of the same message: look again just after it is due.
 	if (earlier?.due != null) return { done: false, dueAt: Math.max(nowMs, earlier.due) + 1000 };
 	if (row.next_attempt_at > nowMs) return { done: false, dueAt: row.next_attempt_at };
+	const leaseEnd = nowMs + ATTEMPT_LEASE_MS;
+	const claimed = await db
+		.prepare(
+			"UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ? AND status = 'pending' AND attempts = ? AND next_attempt_at = ?",
+		)
+		.bind(leaseEnd, id, row.attempts, row.next_attempt_at)
+		.run();
+	// Another job claimed it first (or finished it): look again once its lease would be over.
+	if (claimed.meta.changes === 0) return { done: false, dueAt: leaseEnd };
 	const outcome = await deliverEvent(target.url, target.secret, id, JSON.parse(row.payload) as OutboundEvent, nowMs);
 	const attempts = row.attempts + 1;
 	const attempt = { ...outcome, ref: row.ref, type: row.type, number: attempts };
 	const next = nowMs + retryDelayMs(attempts);
 	const status = outcome.ok ? "delivered" : next > row.deadline_at ? "failed" : "pending";
-	await db
+	const written = await db
 		.prepare(
-			"UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status = ?, last_attempt_at = ?, next_attempt_at = ? WHERE id = ?",
+			"UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status = ?, last_attempt_at = ?, next_attempt_at = ? WHERE id = ? AND attempts = ? AND next_attempt_at = ?",
 		)
-		.bind(status, attempts, outcome.status, nowMs, next, id)
+		.bind(status, attempts, outcome.status, nowMs, next, id, row.attempts, leaseEnd)
 		.run();
+	// The lease ran out while posting and another attempt took over: its outcome stands; look again now.
+	if (written.meta.changes === 0) return { done: false, dueAt: nowMs, attempt };
 	return status === "pending" ? { done: false, dueAt: next, attempt } : { done: true, attempt };
 }

@@ -1,13 +1,14 @@
 /**
  * Outbound event deliveries with retries: a receiver's 500 brings the same
  * event (same webhook-id, freshly signed) back about 30 s later, doubling;
- * a message's events reach the receiver in order; after 24 h it gives up.
+ * a message's events reach the receiver in order; after 24 h it gives up;
+ * two attempts at once post once (the first claims it for a lease).
  * Time is the test's own (`nowMs`), never waited for.
  */
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { addDelivery, attemptDelivery, deliveriesOf } from "../../src/events/webhook-deliveries";
+import { ATTEMPT_LEASE_MS, addDelivery, attemptDelivery, deliveriesOf } from "../../src/events/webhook-deliveries";
 import { DELIVERY_WINDOW_MS, FIRST_RETRY_MS } from "../../src/util/backoff";
 import { decodeBase64 } from "../../src/util/bytes";
 import { startReceiver } from "./support";
@@ -92,6 +93,26 @@ describe("webhook deliveries", () => {
 			expect(row.status).toBe("failed");
 			expect(now - t0).toBeGreaterThanOrEqual(DELIVERY_WINDOW_MS - 3_600_000);
 			expect(row.attempts).toBe((await receiver.requests()).length);
+		} finally {
+			await receiver.stop();
+		}
+	});
+
+	it("two attempts at once post once: the second finds it claimed and is told to look again after the lease", async () => {
+		const receiver = await startReceiver();
+		try {
+			const s = stream();
+			const t0 = Date.now();
+			const target = { url: receiver.url, secret: secretBytes };
+			await addDelivery(env.DB, { id: `evt_claim_${s}`, stream: s, ref: null, event: event("message.opened", s) }, t0);
+			const outcomes = await Promise.all([
+				attemptDelivery(env.DB, target, `evt_claim_${s}`, t0),
+				attemptDelivery(env.DB, target, `evt_claim_${s}`, t0),
+			]);
+			expect(outcomes.filter((o) => o.attempt)).toMatchObject([{ done: true, attempt: { ok: true, number: 1 } }]);
+			expect(outcomes.filter((o) => !o.attempt)).toEqual([{ done: false, dueAt: t0 + ATTEMPT_LEASE_MS }]);
+			expect(await receiver.requests()).toHaveLength(1);
+			expect(await deliveriesOf(env.DB, s)).toMatchObject([{ status: "delivered", attempts: 1 }]);
 		} finally {
 			await receiver.stop();
 		}

@@ -5,10 +5,14 @@
  * its env, as a deployed consumer's do); the consumer POSTs the event, a
  * receiver's 500 puts the job back on the queue delayed by the backoff, and
  * the next look after it is due delivers it. Checked with `standardwebhooks`.
+ * Two copies of one job at once (a queue redelivery while an attempt runs)
+ * post once: the attempt is claimed first, and the other copy comes back
+ * when the claim's lease ends.
  * The consumer's clock is the test's own (never waited out).
  */
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
+import { ATTEMPT_LEASE_MS } from "../../src/events/webhook-deliveries";
 import { FIRST_RETRY_MS } from "../../src/util/backoff";
 import { consumeJobs, recordOf, sendAsync } from "../records/support";
 import { bodiesOf, type Posted, SECRET, settingsFor, startReceiver, tapQueue } from "./support";
@@ -61,6 +65,34 @@ describe("webhook jobs in the queue consumer", () => {
 			expect(again.explicitAcks).toHaveLength(1);
 			expect(tap.take()).toEqual([]);
 			expect(await receiver.requests()).toHaveLength(2);
+		} finally {
+			await receiver.stop();
+		}
+	});
+
+	it("two copies of one job at once (a redelivery while an attempt runs) post once; the other comes back after the lease", async () => {
+		const receiver = await startReceiver();
+		try {
+			const { tap, settings } = settingsFor(receiver.url);
+			const { body } = await sendAsync("hook-twice", settings);
+			await consumeJobs(bodiesOf(tap.take(), "send"), settings);
+			const [job] = bodiesOf(tap.take(), "webhook");
+
+			const t0 = Date.now();
+			// One batch, run side by side by the consumer, as a redelivered copy would be.
+			const both = await consumeJobs([job, job], settings, t0);
+			expect(both.explicitAcks).toHaveLength(2);
+			expect(await receiver.requests()).toHaveLength(1);
+			expect(tap.take()).toEqual([{ body: job, delaySeconds: ATTEMPT_LEASE_MS / 1000 }]);
+
+			// The copy that came back finds it delivered.
+			await consumeJobs([job], settings, t0 + ATTEMPT_LEASE_MS);
+			expect(tap.take()).toEqual([]);
+			const requests = await receiver.requests();
+			expect(requests).toHaveLength(1);
+			expect(() => new Webhook(SECRET).verify(requests[0].body, requests[0].headers)).not.toThrow();
+			const attempts = (await recordOf(body.ref)).events.filter((e) => e.type === "webhook.attempt");
+			expect(attempts.map((e) => e.detail)).toMatchObject([{ webhookId: job.id, attempt: 1, ok: true }]);
 		} finally {
 			await receiver.stop();
 		}
