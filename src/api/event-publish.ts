@@ -1,22 +1,25 @@
 /**
  * Hands a new provider event to the outbound webhooks when
- * EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET are set: stored as a delivery
- * (events/webhook-deliveries.ts, in order per message) and queued as a
- * `webhook` job on SEND_QUEUE (retried by the consumer); without a queue,
- * attempted once in the background.
+ * EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET are set. With SEND_QUEUE bound:
+ * - an event of a known record is stored as a delivery in the record's
+ *   stream (events/webhook-deliveries.ts) behind the record's own
+ *   `message.sent`, which is published first if its writer has not yet done
+ *   so (events/record-written.ts, idempotent), and queued as a `webhook` job;
+ * - an event no record has claimed is held (events/held-events.ts): the
+ *   record, once written, sends it after its `message.sent` with the ref, or
+ *   the hold's end sends it with `ref: null`.
+ * Without a queue there is no hold and no retry: the event is stored and
+ * attempted once at once, in the background, with `ref: null` when unmatched.
  */
 import type { Context } from "hono";
 import type { ProviderEvent } from "../events/engagelab-payload";
-import { eventRules } from "../events/status-rules";
+import { holdEvent } from "../events/held-events";
+import { outboundOf, type RecordRef } from "../events/provider-outbound";
+import { recordWritten } from "../events/record-written";
 import { addDelivery, attemptDelivery } from "../events/webhook-deliveries";
 import { publish } from "../events/webhook-job";
 import { background } from "./background";
 import type { AppEnv } from "./types";
-
-export interface RecordRef {
-	ref: string;
-	messageId: string;
-}
 
 export async function publishProviderEvent(
 	c: Context<AppEnv>,
@@ -25,23 +28,15 @@ export async function publishProviderEvent(
 	record?: RecordRef,
 ): Promise<void> {
 	const { webhookUrl, webhookSecret } = c.get("config").events;
-	const type = eventRules[event.type].webhook;
-	if (!webhookUrl || !webhookSecret || !type) return;
-	const outbound = {
-		type,
-		timestamp: new Date(event.at).toISOString(),
-		data: {
-			ref: record?.ref ?? null,
-			messageId: record?.messageId ?? null,
-			relayId: event.relayId,
-			to: event.recipient ?? null,
-			detail: event.detail ?? null,
-		},
-	};
+	const outbound = outboundOf(event, record ?? null);
+	if (!webhookUrl || !webhookSecret || !outbound) return;
 	const now = Date.now();
 	const queue = c.env.SEND_QUEUE;
 	if (queue) {
-		await publish(db, queue, { id: event.id, ref: record?.ref ?? null, relayId: event.relayId, event: outbound }, now);
+		if (!record) return holdEvent(queue, event.id);
+		// The record may be written but not yet announced (the send's background work is still on its way).
+		await recordWritten(db, queue, true, record.ref, now);
+		await publish(db, queue, { id: event.id, ref: record.ref, relayId: event.relayId, event: outbound }, now);
 		return;
 	}
 	const stream = record?.ref ?? event.relayId;

@@ -3,9 +3,11 @@
  * inserts nothing), and each signature bound to the body it first came with.
  * The provider's signature covers only its timestamp, so without that binding
  * anyone who saw one callback could send another body under its headers for
- * as long as the timestamp window lasts.
+ * as long as the timestamp window lasts. An event no record has claimed yet
+ * (`ref` NULL) is read back from here when its record is written
+ * (record-link.ts) or when its hold ends (held-events.ts).
  */
-import type { ProviderEvent } from "./engagelab-payload";
+import type { ProviderEvent, ProviderEventType } from "./engagelab-payload";
 
 /** Signatures older than this are forgotten (the timestamp window is far shorter). */
 const SIGNATURE_MEMORY_MS = 60 * 60 * 1000;
@@ -65,4 +67,46 @@ export async function eventsFor(db: D1Database, relayId: string): Promise<Stored
 		.bind(relayId)
 		.all<StoredEvent>();
 	return results;
+}
+
+interface EventRow {
+	id: string;
+	relay_id: string;
+	recipient: string | null;
+	type: ProviderEventType;
+	at: number;
+	detail: string | null;
+	api_user: string | null;
+	received_at: number;
+}
+
+const eventOf = (row: EventRow): ProviderEvent => ({
+	id: row.id,
+	relayId: row.relay_id,
+	type: row.type,
+	at: row.at,
+	...(row.recipient ? { recipient: row.recipient } : {}),
+	...(row.detail ? { detail: row.detail } : {}),
+	...(row.api_user ? { apiUser: row.api_user } : {}),
+});
+
+/** The events of any of `relayIds` (a record's first and later ones) that no record has claimed yet, oldest first. */
+export async function unattachedEvents(db: D1Database, relayIds: string[]): Promise<ProviderEvent[]> {
+	if (!relayIds.length) return [];
+	const { results } = await db
+		.prepare(
+			`SELECT * FROM provider_events WHERE relay_id IN (${relayIds.map(() => "?").join(", ")}) AND ref IS NULL ORDER BY at, id`,
+		)
+		.bind(...relayIds)
+		.all<EventRow>();
+	return results.map(eventOf);
+}
+
+/** The event `id` with the time it was received, while no record has claimed it. */
+export async function unattachedEvent(
+	db: D1Database,
+	id: string,
+): Promise<{ event: ProviderEvent; receivedAt: number } | undefined> {
+	const row = await db.prepare("SELECT * FROM provider_events WHERE id = ? AND ref IS NULL").bind(id).first<EventRow>();
+	return row ? { event: eventOf(row), receivedAt: row.received_at } : undefined;
 }

@@ -2,11 +2,14 @@
  * Provider events on message records (src/records/): matched by relay id.
  * An event whose record exists is appended to its events and may move its
  * status (status-rules.ts); one that came first waits in `provider_events`
- * (ref NULL) and is attached when the record's relay id is written.
+ * (ref NULL) and is attached when the record's relay id is written. Setting
+ * `ref` is what tells a held event's job (held-events.ts) that the record
+ * has it, and sends it out with the record instead.
  */
 import { appendEvent, findByRelayId, getRecord, moveStatus, relayIdsOf } from "../store/messages";
 import type { MessageRecord, MessageStatus } from "../store/types";
-import type { ProviderEvent, ProviderEventType } from "./engagelab-payload";
+import { unattachedEvents } from "./callback-store";
+import type { ProviderEvent } from "./engagelab-payload";
 import { nextStatus } from "./status-rules";
 
 /** Appends `event` to `record` (moving its status when the rules say so); answers the status after it. */
@@ -36,41 +39,12 @@ export async function linkEvent(db: D1Database, event: ProviderEvent): Promise<M
 	return record;
 }
 
-interface PendingRow {
-	id: string;
-	relay_id: string;
-	recipient: string | null;
-	type: ProviderEventType;
-	at: number;
-	detail: string | null;
-	api_user: string | null;
-}
-
 /** Attaches the events that arrived before `ref` had its relay id, oldest first; answers them. */
 export async function attachPendingEvents(db: D1Database, ref: string): Promise<ProviderEvent[]> {
 	const record = await getRecord(db, ref);
 	if (!record?.relayId) return [];
-	const ids = await relayIdsOf(db, record);
-	const { results } = await db
-		.prepare(
-			`SELECT * FROM provider_events WHERE relay_id IN (${ids.map(() => "?").join(", ")}) AND ref IS NULL ORDER BY at, id`,
-		)
-		.bind(...ids)
-		.all<PendingRow>();
-	const attached: ProviderEvent[] = [];
+	const pending = await unattachedEvents(db, await relayIdsOf(db, record));
 	let status = record.status;
-	for (const row of results) {
-		const event: ProviderEvent = {
-			id: row.id,
-			relayId: row.relay_id,
-			type: row.type,
-			at: row.at,
-			...(row.recipient ? { recipient: row.recipient } : {}),
-			...(row.detail ? { detail: row.detail } : {}),
-			...(row.api_user ? { apiUser: row.api_user } : {}),
-		};
-		status = await applyToRecord(db, { ref, status }, event);
-		attached.push(event);
-	}
-	return attached;
+	for (const event of pending) status = await applyToRecord(db, { ref, status }, event);
+	return pending;
 }

@@ -3,15 +3,19 @@
  * send, the queue consumer or a cancel: the record's own final status goes
  * out (`message.sent`, `message.failed`, `message.unknown`,
  * `message.canceled`), then provider events that came first are attached
- * (record-link.ts) and go out after it, when EVENTS_WEBHOOK_URL is set and
- * the queue is bound. Calling it again for the same record publishes nothing
- * new (each webhook-id is stored once), so a redelivered queue job may call
- * it freely.
+ * (record-link.ts) and go out after it, with the ref, when EVENTS_WEBHOOK_URL
+ * is set and the queue is bound — those are the events held for their record
+ * (held-events.ts), whose own job then finds them attached. Calling it again
+ * for the same record publishes nothing new (each webhook-id is stored once),
+ * so a redelivered queue job may call it freely, and so may the callback
+ * route before it publishes an event of a record that may not have been
+ * announced yet.
  */
 import { getRecord } from "../store/messages";
 import type { MessageRecord } from "../store/types";
+import { outboundOf } from "./provider-outbound";
 import { attachPendingEvents } from "./record-link";
-import { eventRules, movedByProvider } from "./status-rules";
+import { movedByProvider } from "./status-rules";
 import { publish, type WebhookQueue } from "./webhook-job";
 
 /**
@@ -43,13 +47,6 @@ export async function recordWritten(
 ): Promise<void> {
 	const publishing = webhooksOn && queue ? queue : undefined;
 	const record = publishing ? await getRecord(db, ref) : undefined;
-	const data = (to: string | null, detail: string | null) => ({
-		ref,
-		messageId: record?.messageId ?? null,
-		relayId: record?.relayId ?? "",
-		to,
-		detail,
-	});
 	const own = record && ownStatus(record);
 	// Before the attached events: a receiver sees message.sent ahead of the bounce that came first.
 	if (publishing && record && own) {
@@ -65,7 +62,13 @@ export async function recordWritten(
 				event: {
 					type: OWN_EVENTS[own],
 					timestamp: new Date(record.sentAt ?? nowMs).toISOString(),
-					data: data(record.to.join(", "), detail),
+					data: {
+						ref,
+						messageId: record.messageId,
+						relayId: record.relayId ?? "",
+						to: record.to.join(", "),
+						detail,
+					},
 				},
 			},
 			nowMs,
@@ -74,18 +77,7 @@ export async function recordWritten(
 	const attached = await attachPendingEvents(db, ref);
 	if (!publishing || !record) return;
 	for (const e of attached) {
-		const type = eventRules[e.type].webhook;
-		if (!type) continue;
-		await publish(
-			db,
-			publishing,
-			{
-				id: e.id,
-				ref,
-				relayId: e.relayId,
-				event: { type, timestamp: new Date(e.at).toISOString(), data: data(e.recipient ?? null, e.detail ?? null) },
-			},
-			nowMs,
-		);
+		const event = outboundOf(e, { ref, messageId: record.messageId });
+		if (event) await publish(db, publishing, { id: e.id, ref, relayId: e.relayId, event }, nowMs);
 	}
 }

@@ -33,6 +33,12 @@ export interface NewDelivery {
 	stream: string;
 	ref: string | null;
 	event: OutboundEvent;
+	/**
+	 * A provider event no record had claimed (held-events.ts): stored only while
+	 * it is still unattached, in the same statement, so a record that attached it
+	 * meanwhile publishes it with its ref instead.
+	 */
+	onlyWhileUnattached?: boolean;
 }
 
 /** What to do with the job: done, or look again at `dueAt`. */
@@ -58,10 +64,20 @@ export async function addDelivery(db: D1Database, d: NewDelivery, nowMs: number)
 	const result = await db
 		.prepare(
 			`INSERT INTO webhook_deliveries (id, stream, seq, ref, type, payload, status, next_attempt_at, deadline_at, created_at)
-			 VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM webhook_deliveries WHERE stream = ?2), ?3, ?4, ?5, 'pending', ?6, ?7, ?6)
+			 SELECT ?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM webhook_deliveries WHERE stream = ?2), ?3, ?4, ?5, 'pending', ?6, ?7, ?6
+			 WHERE ?8 = 0 OR EXISTS (SELECT 1 FROM provider_events WHERE id = ?1 AND ref IS NULL)
 			 ON CONFLICT DO NOTHING`,
 		)
-		.bind(d.id, d.stream, d.ref, d.event.type, JSON.stringify(d.event), nowMs, nowMs + DELIVERY_WINDOW_MS)
+		.bind(
+			d.id,
+			d.stream,
+			d.ref,
+			d.event.type,
+			JSON.stringify(d.event),
+			nowMs,
+			nowMs + DELIVERY_WINDOW_MS,
+			d.onlyWhileUnattached ? 1 : 0,
+		)
 		.run();
 	return result.meta.changes > 0;
 }

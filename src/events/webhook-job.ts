@@ -1,7 +1,7 @@
 /**
  * Outbound webhooks on the queue: `publish` stores a delivery and puts a
  * `{kind: "webhook", id}` job on SEND_QUEUE; `runWebhookJob` is what the
- * consumer does with one — an attempt when due (its outcome appended to the
+ * consumer does with one (through event-jobs.ts) — an attempt when due (its outcome appended to the
  * record's events as `webhook.attempt`), and when the job must come back.
  */
 import { appendEvent } from "../store/messages";
@@ -19,14 +19,17 @@ export interface Publication {
 	ref: string | null;
 	relayId: string;
 	event: OutboundEvent;
+	/** Only while no record has claimed the provider event `id` (webhook-deliveries.ts). */
+	onlyWhileUnattached?: boolean;
 }
 
-/** Stores the delivery (once per id) and queues its first attempt. */
-export async function publish(db: D1Database, queue: WebhookQueue, p: Publication, nowMs: number): Promise<void> {
+/** Stores the delivery (once per id) and queues its first attempt; answers whether it was new. */
+export async function publish(db: D1Database, queue: WebhookQueue, p: Publication, nowMs: number): Promise<boolean> {
 	const stream = p.ref ?? p.relayId;
-	if (await addDelivery(db, { id: p.id, stream, ref: p.ref, event: p.event }, nowMs)) {
-		await queue.send({ kind: "webhook", id: p.id } satisfies WebhookJob);
-	}
+	const delivery = { id: p.id, stream, ref: p.ref, event: p.event, onlyWhileUnattached: p.onlyWhileUnattached };
+	if (!(await addDelivery(db, delivery, nowMs))) return false;
+	await queue.send({ kind: "webhook", id: p.id } satisfies WebhookJob);
+	return true;
 }
 
 /** One look at a webhook job; the attempt, if any, is logged on the record. */

@@ -1,7 +1,7 @@
 /**
  * The SEND_QUEUE consumer: dispatches each job on its `kind` ("send" here;
- * other kinds belong to other parts), at most six at once (the platform's
- * open connections per invocation). A job not yet due goes back on the queue
+ * "webhook" and "held-event" belong to src/events/, event-jobs.ts), at most
+ * six at once (the platform's open connections per invocation). A job not yet due goes back on the queue
  * as a new message delayed up to the queue's 12 h maximum, so waits never
  * use up the queue's retry count.
  */
@@ -10,7 +10,7 @@ import { MAX_SESSIONS, runPooled } from "../api/batch-plan";
 import type { Bindings } from "../api/types";
 import type { Config } from "../config";
 import { readConfig } from "../config";
-import { isWebhookJob, runWebhookJob } from "../events/webhook-job";
+import { type EventJob, isEventJob, runEventJob } from "../events/event-jobs";
 import { queueDelaySeconds } from "../util/backoff";
 import { type AttemptContext, attemptSend } from "./attempt";
 import type { SendJob } from "./types";
@@ -52,8 +52,8 @@ export async function consumeQueue(
 	await runPooled(
 		batch.messages.map((message) => async () => {
 			const body = message.body;
-			if (isWebhookJob(body)) {
-				await runWebhook(body, read.config, DB, SEND_QUEUE, now, message);
+			if (isEventJob(body)) {
+				await runEvent(body, read.config, DB, SEND_QUEUE, now, message);
 				return;
 			}
 			if (!isSendJob(body)) {
@@ -79,9 +79,9 @@ export async function consumeQueue(
 	);
 }
 
-/** A `webhook` job (src/events/): an attempt when due, and back on the queue until delivered or given up. */
-async function runWebhook(
-	job: { kind: "webhook"; id: string },
+/** A job of src/events/ (a webhook attempt, a held event let go), back on the queue until it is done. */
+async function runEvent(
+	job: EventJob & QueueJob,
 	config: Config,
 	db: D1Database,
 	queue: Queue<QueueJob>,
@@ -94,11 +94,13 @@ async function runWebhook(
 		return;
 	}
 	try {
-		const next = await runWebhookJob(db, { url: webhookUrl, secret: webhookSecret }, job, now());
+		const next = await runEventJob(db, queue, { url: webhookUrl, secret: webhookSecret }, job, now());
 		if (!next.done) await queue.send(job, { delaySeconds: queueDelaySeconds(next.dueAt, now()) });
 		message.ack();
 	} catch (error) {
-		console.error(JSON.stringify({ level: "error", msg: "webhook job failed", id: job.id, error: String(error) }));
+		console.error(
+			JSON.stringify({ level: "error", msg: "event job failed", kind: job.kind, id: job.id, error: String(error) }),
+		);
 		message.retry({ delaySeconds: 30 });
 	}
 }

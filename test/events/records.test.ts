@@ -9,36 +9,19 @@ import { describe, expect, it } from "vitest";
 import { recordWritten } from "../../src/events/record-written";
 import { addDelivery, deliveriesOf } from "../../src/events/webhook-deliveries";
 import { runWebhookJob } from "../../src/events/webhook-job";
-import { createRecord, getRecord, listEvents } from "../../src/store/messages";
+import { getRecord, listEvents } from "../../src/store/messages";
 import { decodeBase64 } from "../../src/util/bytes";
 import { auth, call, message, post, relayAt } from "../api/support";
 import { startRelay } from "../helpers/relay";
-import { postCallback, relayId, responseCallback, startReceiver, statusCallback, tapQueue } from "./support";
-
-async function sentRecord(relay: string) {
-	const ref = `msg_test${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-	const now = Date.now();
-	await createRecord(
-		env.DB,
-		{
-			ref,
-			owner: "key:test",
-			apiUser: "api_user",
-			status: "sent",
-			messageId: "<m@example.com>",
-			from: "a@example.com",
-			to: ["ben@example.com"],
-			subject: "s",
-			createdAt: now,
-			deadlineAt: now + 86_400_000,
-			relayId: relay,
-			sentAt: now,
-			attempts: 1,
-		},
-		{ type: "sent", at: now },
-	);
-	return ref;
-}
+import {
+	postCallback,
+	relayId,
+	responseCallback,
+	sentRecord,
+	startReceiver,
+	statusCallback,
+	tapQueue,
+} from "./support";
 
 describe("events on records", () => {
 	it("a sync send's record moves to delivered, then complained, by the provider's callbacks", async () => {

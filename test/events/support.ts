@@ -4,11 +4,15 @@
  * posting them to the app, webhook receivers in the Node process, a tap on
  * SEND_QUEUE that keeps the jobs the app and the consumer queue, and running
  * those jobs through the real consumer (src/records/consumer.ts) with the
- * test's own settings.
+ * test's own settings, and a sent record written straight to D1 (as a send
+ * would have, before it announced itself).
  */
 
+import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import { UNMATCHED_HOLD_MS } from "../../src/events/held-events";
 import type { QueueJob } from "../../src/records/consumer";
+import { createRecord } from "../../src/store/messages";
 import { baseEnv, call, type Overrides } from "../api/support";
 import { control } from "../helpers/relay";
 import { consumeJobs } from "../records/support";
@@ -176,4 +180,39 @@ export async function runWebhookJobs(tap: ReturnType<typeof tapQueue>, settings:
 	}
 	expect(queued).toEqual([]);
 	return first;
+}
+
+/** A sent record with relay id `relay`, written to D1 without its events announced (recordWritten not called). */
+export async function sentRecord(relay: string): Promise<string> {
+	const ref = `msg_test${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+	const now = Date.now();
+	await createRecord(
+		env.DB,
+		{
+			ref,
+			owner: "key:test",
+			apiUser: "api_user",
+			status: "sent",
+			messageId: "<m@example.com>",
+			from: "a@example.com",
+			to: ["ben@example.com"],
+			subject: "s",
+			createdAt: now,
+			deadlineAt: now + 86_400_000,
+			relayId: relay,
+			sentAt: now,
+			attempts: 1,
+		},
+		{ type: "sent", at: now },
+	);
+	return ref;
+}
+
+/** When the hold of the provider event `id` is over: counted from when its callback was received. */
+export async function holdEndOf(id: string): Promise<number> {
+	const row = await env.DB.prepare("SELECT received_at FROM provider_events WHERE id = ?")
+		.bind(id)
+		.first<{ received_at: number }>();
+	if (!row) throw new Error(`no provider event ${id}`);
+	return row.received_at + UNMATCHED_HOLD_MS;
 }

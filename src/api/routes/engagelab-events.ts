@@ -2,7 +2,9 @@
  * POST /v1/events/engagelab: the provider's event callbacks. No API key: the
  * provider signs them (events/engagelab-signature.ts), and we refuse
  * unsigned, badly signed, stale and replayed ones with 401. Each event is kept
- * once; hard bounces and complaints suppress the recipient. The answer is 200
+ * once; hard bounces and complaints suppress the recipient; with webhooks on
+ * it goes out (event-publish.ts), after its record's message.sent, or held
+ * while no record has its relay id. The answer is 200
  * whenever the callback was understood, also for a redelivery (the provider
  * retries anything else).
  */
