@@ -7,12 +7,13 @@
  * the same stream (the message) is still pending, so a receiver sees a
  * message's events in the order they happened.
  *
- * Each attempt is claimed before it posts: a conditional UPDATE moves the
- * delivery's next_attempt_at to the end of a lease, from exactly the state the
- * attempt read, so of two jobs for one delivery (a queue redelivery while an
- * attempt runs) only one posts; the other comes back when the lease ends, and
- * takes the delivery up again if the first never wrote its outcome (its
- * Worker died mid-attempt).
+ * Each attempt is claimed before it posts: a conditional UPDATE, from
+ * exactly the state the attempt read, marks the delivery `sending` with
+ * next_attempt_at at the end of a lease. Of two jobs for one delivery (a
+ * queue redelivery while an attempt runs) only one posts; the other comes
+ * back when the lease ends, and takes the delivery up again if the first
+ * never wrote its outcome (its Worker died mid-attempt). A later event of
+ * the stream waits only a second behind one in flight, not the whole lease.
  */
 import { DELIVERY_WINDOW_MS, retryDelayMs } from "../util/backoff";
 import { ATTEMPT_TIMEOUT_MS, type Attempt, deliverEvent } from "./outbound";
@@ -53,7 +54,8 @@ export interface DeliveryRow {
 	seq: number;
 	ref: string | null;
 	type: string;
-	status: "pending" | "delivered" | "failed";
+	/** `sending`: an attempt has claimed it, until next_attempt_at (the lease's end). */
+	status: "pending" | "sending" | "delivered" | "failed";
 	attempts: number;
 	last_status: number | null;
 	last_attempt_at: number | null;
@@ -115,12 +117,13 @@ export async function attemptDelivery(db: D1Database, target: Target, id: string
 			next_attempt_at: number;
 			deadline_at: number;
 		}>();
-	if (row?.status !== "pending") return { done: true };
+	if (row?.status !== "pending" && row?.status !== "sending") return { done: true };
+	// One in flight is about done (its attempt times out long before the lease ends): due now.
 	const earlier = await db
 		.prepare(
-			"SELECT MIN(next_attempt_at) AS due FROM webhook_deliveries WHERE stream = ? AND seq < ? AND status = 'pending'",
+			"SELECT MIN(CASE status WHEN 'sending' THEN ?3 ELSE next_attempt_at END) AS due FROM webhook_deliveries WHERE stream = ?1 AND seq < ?2 AND status IN ('pending', 'sending')",
 		)
-		.bind(row.stream, row.seq)
+		.bind(row.stream, row.seq, nowMs)
 		.first<{ due: number | null }>();
 	// Behind an earlier event of the same message: look again just after it is due.
 	if (earlier?.due != null) return { done: false, dueAt: Math.max(nowMs, earlier.due) + 1000 };
@@ -128,9 +131,9 @@ export async function attemptDelivery(db: D1Database, target: Target, id: string
 	const leaseEnd = nowMs + ATTEMPT_LEASE_MS;
 	const claimed = await db
 		.prepare(
-			"UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ? AND status = 'pending' AND attempts = ? AND next_attempt_at = ?",
+			"UPDATE webhook_deliveries SET status = 'sending', next_attempt_at = ? WHERE id = ? AND status = ? AND attempts = ? AND next_attempt_at = ?",
 		)
-		.bind(leaseEnd, id, row.attempts, row.next_attempt_at)
+		.bind(leaseEnd, id, row.status, row.attempts, row.next_attempt_at)
 		.run();
 	// Another job claimed it first (or finished it): look again once its lease would be over.
 	if (claimed.meta.changes === 0) return { done: false, dueAt: leaseEnd };
@@ -141,7 +144,7 @@ export async function attemptDelivery(db: D1Database, target: Target, id: string
 	const status = outcome.ok ? "delivered" : next > row.deadline_at ? "failed" : "pending";
 	const written = await db
 		.prepare(
-			"UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status = ?, last_attempt_at = ?, next_attempt_at = ? WHERE id = ? AND attempts = ? AND next_attempt_at = ?",
+			"UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status = ?, last_attempt_at = ?, next_attempt_at = ? WHERE id = ? AND status = 'sending' AND attempts = ? AND next_attempt_at = ?",
 		)
 		.bind(status, attempts, outcome.status, nowMs, next, id, row.attempts, leaseEnd)
 		.run();

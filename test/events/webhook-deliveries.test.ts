@@ -2,7 +2,8 @@
  * Outbound event deliveries with retries: a receiver's 500 brings the same
  * event (same webhook-id, freshly signed) back about 30 s later, doubling;
  * a message's events reach the receiver in order; after 24 h it gives up;
- * two attempts at once post once (the first claims it for a lease).
+ * two attempts at once post once (the first claims it for a lease), and a
+ * claim whose attempt died is taken up again when its lease ends.
  * Time is the test's own (`nowMs`), never waited for.
  */
 import { env } from "cloudflare:workers";
@@ -113,6 +114,43 @@ describe("webhook deliveries", () => {
 			expect(outcomes.filter((o) => !o.attempt)).toEqual([{ done: false, dueAt: t0 + ATTEMPT_LEASE_MS }]);
 			expect(await receiver.requests()).toHaveLength(1);
 			expect(await deliveriesOf(env.DB, s)).toMatchObject([{ status: "delivered", attempts: 1 }]);
+		} finally {
+			await receiver.stop();
+		}
+	});
+
+	it("an attempt that died mid-way (claimed, no outcome) holds its delivery until the lease ends, then it is taken up again; a later event waits a second behind it", async () => {
+		const receiver = await startReceiver();
+		try {
+			const s = stream();
+			const t0 = Date.now();
+			const target = { url: receiver.url, secret: secretBytes };
+			await addDelivery(
+				env.DB,
+				{ id: `evt_died_${s}`, stream: s, ref: null, event: event("message.delivered", s) },
+				t0,
+			);
+			await addDelivery(env.DB, { id: `evt_next_${s}`, stream: s, ref: null, event: event("message.opened", s) }, t0);
+			// What a claim leaves when its Worker dies before the outcome is written.
+			await env.DB.prepare("UPDATE webhook_deliveries SET status = 'sending', next_attempt_at = ? WHERE id = ?")
+				.bind(t0 + ATTEMPT_LEASE_MS, `evt_died_${s}`)
+				.run();
+			expect(await attemptDelivery(env.DB, target, `evt_died_${s}`, t0 + 1000)).toEqual({
+				done: false,
+				dueAt: t0 + ATTEMPT_LEASE_MS,
+			});
+			expect(await attemptDelivery(env.DB, target, `evt_next_${s}`, t0 + 1000)).toEqual({
+				done: false,
+				dueAt: t0 + 2000,
+			});
+			expect(await receiver.requests()).toEqual([]);
+			const taken = await attemptDelivery(env.DB, target, `evt_died_${s}`, t0 + ATTEMPT_LEASE_MS);
+			expect(taken).toMatchObject({ done: true, attempt: { ok: true, number: 1 } });
+			expect((await attemptDelivery(env.DB, target, `evt_next_${s}`, t0 + ATTEMPT_LEASE_MS)).done).toBe(true);
+			expect((await receiver.requests()).map((r) => r.headers["webhook-id"])).toEqual([
+				`evt_died_${s}`,
+				`evt_next_${s}`,
+			]);
 		} finally {
 			await receiver.stop();
 		}
