@@ -2,9 +2,9 @@
  * Provider events on message records (src/records/): matched by relay id.
  * An event whose record exists is appended to its events and may move its
  * status (status-rules.ts); one that came first waits in `provider_events`
- * (ref NULL) and is attached when the record's relay id is written. Setting
- * `ref` is what tells a held event's job (held-events.ts) that the record
- * has it, and sends it out with the record instead.
+ * (ref NULL) and is attached when the record's relay id is written. Its
+ * `ref` set is what tells the event's held job (held-events.ts) that the
+ * record has claimed it and sends it out itself.
  */
 import { appendEvent, findByRelayId, getRecord, moveStatus, relayIdsOf } from "../store/messages";
 import type { MessageRecord, MessageStatus } from "../store/types";
