@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: edgesend side by side with worker-mailer and nodemailer, in
  * one run. Builds the bench bundles, measures the proxy's real RTT, starts the
- * bench worker in workerd, runs the four measurements, prints the tables and
+ * bench worker in workerd, runs the measurements, prints the tables and
  * writes bench/RESULTS.md. Asserts nothing on time; exits non-zero only when a
  * client could not be run at all for a measurement, and says which.
  *
@@ -10,7 +10,11 @@
  *   --runs=N         BENCH_RUNS         runs per round-trip, limiter and one-message pool figure (default 5)
  *   --batch-runs=N   BENCH_BATCH_RUNS   runs per batch and composition figure, pool concurrency rounds (default 3)
  *   --messages=N     BENCH_MESSAGES     messages per batch (default 200)
- *   --only=a,b       BENCH_ONLY         some of: round-trips, batch, composition, limiter, pool
+ *   --async-callers=N     BENCH_ASYNC_CALLERS     callers at once in the async suite (default 24)
+ *   --async-sends=N       BENCH_ASYNC_SENDS       sends per acceptance wave, sync and async each (default 480)
+ *   --drain-messages=N    BENCH_DRAIN_MESSAGES    async sends the drain waits out (default 1500)
+ *   --drain-per-minute=N  BENCH_DRAIN_PER_MINUTE  RATE_LIMIT_PER_MINUTE for the drain (default 600)
+ *   --only=a,b       BENCH_ONLY         some of: round-trips, batch, composition, limiter, pool, async
  *                                      (a partial run writes bench/.out/RESULTS.partial.md instead)
  */
 import { writeFileSync } from "node:fs";
@@ -23,6 +27,7 @@ import { acceptWithNoDelay } from "./lib/no-delay.ts";
 import { checksTable, markdownReport, textTable } from "./lib/report.ts";
 import { startBenchWorker } from "./lib/workerd.ts";
 import { startNodemailerPeer } from "./peers/nodemailer-process.ts";
+import { type AsyncSettings, asyncSends } from "./suites/async.ts";
 import { batch } from "./suites/batch.ts";
 import { composition } from "./suites/composition.ts";
 import { limiter } from "./suites/limiter.ts";
@@ -36,6 +41,10 @@ const { values: flags } = parseArgs({
 		"batch-runs": { type: "string" },
 		messages: { type: "string" },
 		only: { type: "string" },
+		"async-callers": { type: "string" },
+		"async-sends": { type: "string" },
+		"drain-messages": { type: "string" },
+		"drain-per-minute": { type: "string" },
 	},
 });
 
@@ -50,7 +59,13 @@ const oneWayMs = setting("one-way-ms", "BENCH_ONE_WAY_MS", 10);
 const runs = Math.max(1, Math.round(setting("runs", "BENCH_RUNS", 5)));
 const batchRuns = Math.max(1, Math.round(setting("batch-runs", "BENCH_BATCH_RUNS", 3)));
 const batchMessages = Math.max(1, Math.round(setting("messages", "BENCH_MESSAGES", 200)));
-const suiteNames = ["round-trips", "batch", "composition", "limiter", "pool"] as const;
+const asyncSettings: AsyncSettings = {
+	callers: Math.max(1, Math.round(setting("async-callers", "BENCH_ASYNC_CALLERS", 24))),
+	sends: Math.max(1, Math.round(setting("async-sends", "BENCH_ASYNC_SENDS", 480))),
+	drainMessages: Math.max(1, Math.round(setting("drain-messages", "BENCH_DRAIN_MESSAGES", 1500))),
+	perMinute: Math.max(1, Math.round(setting("drain-per-minute", "BENCH_DRAIN_PER_MINUTE", 600))),
+};
+const suiteNames = ["round-trips", "batch", "composition", "limiter", "pool", "async"] as const;
 const only = (flags.only ?? process.env.BENCH_ONLY)?.split(",").map((s) => s.trim());
 const selected = suiteNames.filter((name) => !only || only.includes(name));
 const partial = selected.length < suiteNames.length;
@@ -90,6 +105,7 @@ const suites: Record<(typeof suiteNames)[number], () => Promise<SuiteResult>> = 
 	composition: () => composition(ctx),
 	limiter: () => limiter(ctx),
 	pool: () => pool(ctx),
+	async: () => asyncSends(ctx, asyncSettings),
 };
 
 const tables: Table[] = [];

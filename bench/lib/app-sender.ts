@@ -8,23 +8,26 @@ import { ehloName, jobMessages, relayCredentials } from "./jobs.ts";
 import type { Link } from "./senders.ts";
 import { startWorker, type WorkerHandle } from "./workerd.ts";
 
-const apiKey = "edgesend-bench-api-key";
+export const apiKey = "edgesend-bench-api-key";
 /** The API's own cap per call. */
 const BATCH_MAX = 100;
+
+/** The Worker's settings for sending to `link`'s relay (the production default limit unless told). */
+export const appBindings = (link: Link, perMinute = 30_000): Record<string, string> => ({
+	SMTP_HOST: "localhost",
+	SMTP_PORT: String(link.proxy.port),
+	SMTP_SECURITY: link.security,
+	SMTP_USER: relayCredentials.user,
+	SMTP_PASS: relayCredentials.pass,
+	EHLO_NAME: ehloName,
+	API_KEYS: apiKey,
+	RATE_LIMIT_PER_MINUTE: String(perMinute),
+});
 
 export function startApp(scriptPath: string, link: Link): Promise<WorkerHandle> {
 	return startWorker({
 		scriptPath,
-		bindings: {
-			SMTP_HOST: "localhost",
-			SMTP_PORT: String(link.proxy.port),
-			SMTP_SECURITY: link.security,
-			SMTP_USER: relayCredentials.user,
-			SMTP_PASS: relayCredentials.pass,
-			EHLO_NAME: ehloName,
-			API_KEYS: apiKey,
-			RATE_LIMIT_PER_MINUTE: "30000",
-		},
+		bindings: appBindings(link),
 		durableObjects: { RATE_LIMITER: "RateLimiter", IDEMPOTENCY: "IdempotencyStore" },
 	});
 }

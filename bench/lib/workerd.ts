@@ -5,12 +5,14 @@
  * which must be in the environment before Miniflare spawns it.
  */
 import { fileURLToPath } from "node:url";
-import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { convertV4MiniflareOptions, Miniflare, type V4WorkerOptions } from "miniflare";
 
 export interface WorkerHandle {
 	/** Posts `body` as JSON; throws unless the answer is 2xx JSON without an `error` field. */
 	post<T>(path: string, body: unknown, headers?: Record<string, string>, timeoutMs?: number): Promise<T>;
 	dispose(): Promise<void>;
+	/** The Miniflare instance itself, for raw answers and the storage bindings (D1). */
+	miniflare: Miniflare;
 }
 
 /** The bench worker (bench/worker/index.ts). */
@@ -23,6 +25,8 @@ export interface WorkerOptions {
 	durableObjects: Record<string, string>;
 	/** Keep the Worker's console output (info and debug lines) instead of only its warnings and errors. */
 	verboseLogs?: boolean;
+	/** Further bindings as Miniflare takes them (D1, R2, queues), such as wrangler.toml declares. */
+	storage?: Pick<V4WorkerOptions, "d1Databases" | "r2Buckets" | "queueProducers" | "queueConsumers">;
 }
 
 export async function startWorker(options: WorkerOptions): Promise<WorkerHandle> {
@@ -41,6 +45,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
 			compatibilityDate: "2026-11-01",
 			compatibilityFlags: ["nodejs_compat"],
 			bindings: options.bindings,
+			...options.storage,
 			durableObjects: Object.fromEntries(
 				Object.entries(options.durableObjects).map(([binding, className]) => [binding, { className, useSQLite: true }]),
 			),
@@ -68,6 +73,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
 			return answer;
 		},
 		dispose: () => mf.dispose(),
+		miniflare: mf,
 	};
 }
 
