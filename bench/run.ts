@@ -11,7 +11,7 @@
  *   --batch-runs=N   BENCH_BATCH_RUNS   runs per batch and composition figure, pool concurrency rounds (default 3)
  *   --messages=N     BENCH_MESSAGES     messages per batch (default 200)
  *   --async-callers=N     BENCH_ASYNC_CALLERS     callers at once in the async suite (default 24)
- *   --async-sends=N       BENCH_ASYNC_SENDS       sends per acceptance wave, sync and async each (default 480)
+ *   --async-sends=N       BENCH_ASYNC_SENDS       sends per acceptance wave of N callers, sync and async each (default 480; one caller: an eighth)
  *   --drain-messages=N    BENCH_DRAIN_MESSAGES    async sends the drain waits out (default 1500)
  *   --drain-per-minute=N  BENCH_DRAIN_PER_MINUTE  RATE_LIMIT_PER_MINUTE for the drain (default 600)
  *   --only=a,b       BENCH_ONLY         some of: round-trips, batch, composition, limiter, pool, async

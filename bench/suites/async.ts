@@ -1,33 +1,30 @@
 /**
  * Measurement 6: async sends (issue 13), through edgesend's whole Worker with
- * wrangler.toml's bindings. (a) Acceptance: N callers posting to /v1/send
- * with `Prefer: respond-async` (202 answers per second) against the same N
- * posting sync sends (200 answers per second, each delivered before its
- * answer), same build, same relay, rounds taking turns. (b) Drain: the real
- * queue consumer, D1 and the RateLimiter at RATE_LIMIT_PER_MINUTE, timed at
- * the relay by arrival, against the configured limit.
+ * wrangler.toml's bindings. (a) Acceptance (lib/acceptance.ts): 1 and N
+ * callers posting to /v1/send with `Prefer: respond-async` (202 answers per
+ * second) against the same callers posting sync sends (200 answers per
+ * second, each delivered before its answer), same build, same relay. (b)
+ * Drain (lib/drain.ts): the real queue consumer, D1 and the RateLimiter at
+ * RATE_LIMIT_PER_MINUTE, timed at the relay by arrival, against the limit.
+ * This file turns both into the tables, checks and headlines.
  */
-import { callersWave, percentile, type Wave } from "../lib/callers.ts";
+import { ACCEPTANCE_PER_MINUTE, type Acceptance, answersPerSecond, runAcceptance } from "../lib/acceptance.ts";
+import { percentile, type Wave } from "../lib/callers.ts";
 import type { BenchContext, Check, SuiteResult, Table } from "../lib/context.ts";
-import { type DeployedApp, startDeployedApp } from "../lib/deployed-app.ts";
 import { type Drain, runDrain } from "../lib/drain.ts";
 import { recipients, smallMessage } from "../lib/messages.ts";
-import { closeLink, type Link, openLink } from "../lib/senders.ts";
 import { formatSummary, median, summarize } from "../lib/stats.ts";
 
 export interface AsyncSettings {
 	/** Callers in flight at once, in both parts. */
 	callers: number;
-	/** Sends per acceptance wave (each of sync and async, per round). */
+	/** Sends per acceptance wave of `callers` (each of sync and async, per round); one caller's waves take an eighth. */
 	sends: number;
 	/** Messages the drain accepts and waits out. */
 	drainMessages: number;
 	/** RATE_LIMIT_PER_MINUTE for the drain (and the relay's own budget). */
 	perMinute: number;
 }
-
-/** The acceptance Worker's limit: the production default, so sync sends are never refused. */
-const ACCEPTANCE_PER_MINUTE = 30_000;
 
 const template = smallMessage(recipients(1));
 /** A small receipt with a subject of its own (the drain tells the relay's copies apart by it). */
@@ -39,92 +36,45 @@ const body = (subject: string) => ({
 	html: template.html,
 });
 
-const rate = (w: Wave) => (w.latenciesMs.length * 1000) / w.ms;
-
-/** One wave of sync or async sends; every answer checked, every sync send found at the relay. */
-async function wave(app: DeployedApp, link: Link, callers: number, sends: number, async: boolean): Promise<Wave> {
-	link.relay.reset();
-	const want = async ? 202 : 200;
-	const result = await callersWave(callers, sends, async (i) => {
-		const { status, answer } = await app.send(body(`acceptance ${async ? "async" : "sync"} ${i}`), async);
-		if (status !== want || typeof (async ? answer.ref : answer.id) !== "string") {
-			throw new Error(`${async ? "async" : "sync"} send ${i} answered ${status}: ${JSON.stringify(answer)}`);
-		}
-	});
-	const expected = async ? 0 : sends;
-	if (link.relay.messages.length !== expected)
-		throw new Error(`${async ? "async" : "sync"}: the relay received ${link.relay.messages.length}, not ${expected}`);
-	return result;
-}
-
-interface Acceptance {
-	/** Mean size of a message as the relay received it. */
-	bytes: number;
-	sync: Wave[];
-	async: Wave[];
-	/** Each round's 202/s over the same round's 200/s. */
-	ratio: ReturnType<typeof summarize>;
-}
-
-/** (a) Rounds of sync and async waves taking turns first, after one unrecorded wave of each. */
-async function acceptance(ctx: BenchContext, script: string, s: AsyncSettings): Promise<Acceptance> {
-	const link = await openLink("starttls", ctx.oneWayMs);
-	// No consumer here: on the platform it runs in invocations of its own; here it would take the same two cores.
-	const app = await startDeployedApp(script, { link, perMinute: ACCEPTANCE_PER_MINUTE, consumer: false });
-	try {
-		await wave(app, link, s.callers, s.callers * 2, false); // opens the pool's sessions
-		const bytes = link.relay.messages.reduce((sum, m) => sum + m.data.length, 0) / link.relay.messages.length;
-		await wave(app, link, s.callers, s.callers * 2, true);
-		const out: Acceptance = { bytes, sync: [], async: [], ratio: summarize([0]) };
-		for (let round = 0; round < ctx.batchRuns; round++) {
-			for (const async of round % 2 ? [true, false] : [false, true]) {
-				(async ? out.async : out.sync).push(await wave(app, link, s.callers, s.sends, async));
-			}
-		}
-		out.ratio = summarize(out.async.map((w, round) => rate(w) / rate(out.sync[round])));
-		return out;
-	} finally {
-		await app.dispose();
-		await closeLink(link);
-	}
-}
+const rate = answersPerSecond;
 
 const latency = (waves: Wave[]) => {
 	const all = waves.flatMap((w) => w.latenciesMs);
 	return `${median(all).toFixed(0)} / ${percentile(all, 0.95).toFixed(0)}`;
 };
 
-function acceptanceTable(ctx: BenchContext, s: AsyncSettings, a: Acceptance, d: Drain | undefined): Table {
-	const syncRate = summarize(a.sync.map(rate));
-	const rows = [
+const callersLabel = (n: number) => `${n} caller${n === 1 ? "" : "s"}`;
+
+function acceptanceTable(ctx: BenchContext, s: AsyncSettings, a: Acceptance, d: Drain): Table {
+	const rows = a.levels.flatMap((level) => [
 		[
-			"sync sends (200: delivered before the answer)",
-			formatSummary(summarize(a.sync.map((w) => w.ms)), 0),
-			formatSummary(syncRate),
-			latency(a.sync),
+			`${callersLabel(level.callers)}: sync sends (200: delivered before the answer)`,
+			formatSummary(summarize(level.sync.map((w) => w.ms)), 0),
+			formatSummary(summarize(level.sync.map(rate))),
+			latency(level.sync),
 			"1.00×",
 		],
 		[
-			"async sends (202: queued), consumer left out",
-			formatSummary(summarize(a.async.map((w) => w.ms)), 0),
-			formatSummary(summarize(a.async.map(rate))),
-			latency(a.async),
-			`${formatSummary(a.ratio, 2)}×`,
+			`${callersLabel(level.callers)}: async sends (202: queued), consumer left out`,
+			formatSummary(summarize(level.async.map((w) => w.ms)), 0),
+			formatSummary(summarize(level.async.map(rate))),
+			latency(level.async),
+			`${formatSummary(level.ratio, 2)}×`,
 		],
-	];
-	if (d) {
-		rows.push([
-			`async sends (202) while the consumer drains at ${s.perMinute}/min (the drain's ${s.drainMessages}, one wave)`,
-			d.accept.ms.toFixed(0),
-			rate(d.accept).toFixed(1),
-			latency([d.accept]),
-			`${(rate(d.accept) / syncRate.median).toFixed(2)}× (over the sync median)`,
-		]);
-	}
+	]);
+	const widest = a.levels[a.levels.length - 1];
+	rows.push([
+		`${callersLabel(s.callers)}: async sends (202) while the consumer drains at ${s.perMinute}/min (6b's ${s.drainMessages}, one wave)`,
+		d.accept.ms.toFixed(0),
+		rate(d.accept).toFixed(1),
+		latency([d.accept]),
+		`${(rate(d.accept) / median(widest.sync.map(rate))).toFixed(2)}× (over the sync median)`,
+	]);
+	const waves = a.levels.map((l) => `${l.sends} sends per wave for ${callersLabel(l.callers)}`).join(", ");
 	return {
-		title: `6a. Async sends: 202 answers per second against sync sends, ${s.callers} callers`,
+		title: "6a. Async sends: 202 answers per second against sync sends",
 		columns: [
-			"sends",
+			"callers: sends",
 			"wall ms, median (min–max)",
 			"answers/s",
 			"answer ms, median / p95",
@@ -132,10 +82,10 @@ function acceptanceTable(ctx: BenchContext, s: AsyncSettings, a: Acceptance, d: 
 		],
 		rows,
 		notes: [
-			`edgesend's whole Worker (src/index.ts bundled as wrangler would) in workerd, with wrangler.toml's bindings read through wrangler (SEND_QUEUE, D1 with migrations/ applied, the R2 spool, the RateLimiter, IdempotencyStore and RelayPool objects), SMTP_POOL at its default (on), RATE_LIMIT_PER_MINUTE ${ACCEPTANCE_PER_MINUTE} (the production default, so no sync send is refused). ${s.callers} callers each post their next POST /v1/send as soon as the last is answered, ${s.sends} sends per wave; ${ctx.batchRuns} rounds, sync and async taking turns first, after one unrecorded wave of each (it opens the pool's warm sessions). Timed from Node around the wave; every answer checked (200 with the relay id, 202 with a ref), every sync send found at the relay.`,
-			`A sync send answers once the relay said 250 (a warm pooled session: 2 round trips of the ${ctx.rttMs.toFixed(1)} ms RTT, plus composing); an async send answers once the message is composed, spooled to R2, recorded in D1 and queued: no relay in its path. “vs sync” divides each round's 202/s by the same round's 200/s (median and range over the rounds).`,
-			"The acceptance Worker has no queue consumer: on the platform the consumer runs in invocations of its own, here it would share the two cores with the callers. The last row is the drain's acceptance (6b), with the consumer delivering at the same time on the same cores: what a caller sees while a backlog drains here, a lower bound.",
-			`Small receipts (${(a.bytes / 1024).toFixed(1)} KB as the relay receives them), 1 recipient each. On 2 shared cores the sync path is bound by CPU (TLS, composing) as much as by round trips: compare the ratio, not the rates.`,
+			`edgesend's whole Worker (src/index.ts bundled as wrangler would) in workerd, with wrangler.toml's bindings read through wrangler (SEND_QUEUE, D1 with migrations/ applied, the R2 spool, the RateLimiter, IdempotencyStore and RelayPool objects), SMTP_POOL at its default (on), RATE_LIMIT_PER_MINUTE ${ACCEPTANCE_PER_MINUTE} (the production default, so no sync send is refused). Each caller posts its next POST /v1/send as soon as its last is answered; ${waves}; ${ctx.batchRuns} rounds per level, sync and async taking turns first, after one unrecorded wave of each (it opens the pool's warm sessions). Timed from Node around the wave; every answer checked (200 with the relay id, 202 with a ref), every sync send found at the relay.`,
+			`A sync send answers once the relay said 250 (a warm pooled session: 2 round trips of the ${ctx.rttMs.toFixed(1)} ms RTT, plus composing, the limiter's acquire and settle, the record); an async send answers once the message is composed, spooled to R2, recorded in D1 and queued: no relay in its path. One caller shows what a caller waits; ${callersLabel(s.callers)} at once make both paths bound by the two cores (every simulator — D1, R2, the queue, the objects — runs in the same workerd), so that ratio is one of CPU per send, not of waiting. “vs sync” divides each round's 202/s by the same round's 200/s (median and range over the rounds).`,
+			"The acceptance Worker has no queue consumer: on the platform the consumer runs in invocations of its own, here it would share the two cores with the callers. The last row is 6b's acceptance, with the consumer delivering on the same cores at the same time (and a Worker not warmed up first): a lower bound, and the noisiest figure here.",
+			`Small receipts (${(a.bytes / 1024).toFixed(1)} KB as the relay receives them), 1 recipient each. On 2 shared cores compare the ratios, not the rates.`,
 		],
 	};
 }
@@ -185,8 +135,19 @@ function drainTable(s: AsyncSettings, d: Drain): Table {
 export async function asyncSends(ctx: BenchContext, s: AsyncSettings): Promise<SuiteResult> {
 	const script = ctx.bundles.app;
 	if (!script) return { tables: [], failed: { edgesend: ctx.bundles.appMissing ?? "no app bundle" }, headlines: [] };
-	ctx.log(`bench: async: acceptance, ${s.callers} callers, ${s.sends} sends a wave…`);
-	const a = await acceptance(ctx, script, s);
+	// One caller (what a caller waits) and N (what the Worker takes); one caller needs fewer sends for a steady figure.
+	const levels = [
+		{ callers: 1, sends: Math.max(10, Math.round(s.sends / 8)) },
+		{ callers: s.callers, sends: s.sends },
+	];
+	ctx.log(`bench: async: acceptance, 1 and ${s.callers} callers…`);
+	const a = await runAcceptance({
+		script,
+		oneWayMs: ctx.oneWayMs,
+		rounds: ctx.batchRuns,
+		levels: s.callers > 1 ? levels : [levels[1]],
+		body,
+	});
 	ctx.log(`bench: async: drain, ${s.drainMessages} messages at ${s.perMinute}/min…`);
 	const d = await runDrain({
 		script,
@@ -197,15 +158,23 @@ export async function asyncSends(ctx: BenchContext, s: AsyncSettings): Promise<S
 		body: (i) => body(`drain ${i}`),
 		log: ctx.log,
 	});
-	const syncRate = median(a.sync.map(rate));
-	const asyncRate = median(a.async.map(rate));
+	const one = a.levels[0];
+	const widest = a.levels[a.levels.length - 1];
+	const rates = (l: (typeof a.levels)[number]) =>
+		`${median(l.async.map(rate)).toFixed(1)} against ${median(l.sync.map(rate)).toFixed(1)} answers/s`;
 	const share = (d.arrivals.steadyPerMinute / s.perMinute) * 100;
 	const allSent = d.counts.sent === s.drainMessages && d.distinct === s.drainMessages && d.received === d.distinct;
 	const checks: Check[] = [
 		{
 			expected: "202 answers come faster than sync sends' 200s (no relay in their path)",
-			measured: `${asyncRate.toFixed(1)} against ${syncRate.toFixed(1)} answers/s, ${s.callers} callers: ${formatSummary(a.ratio, 2)}× paired by round`,
-			held: a.ratio.min > 1 ? "yes" : a.ratio.median > 1 ? "by the median" : "no",
+			measured: a.levels
+				.map((l) => `${callersLabel(l.callers)}: ${rates(l)}, ${formatSummary(l.ratio, 2)}× paired by round`)
+				.join("; "),
+			held: a.levels.every((l) => l.ratio.min > 1)
+				? "yes"
+				: a.levels.every((l) => l.ratio.median > 1)
+					? "by the median"
+					: "no",
 		},
 		{
 			expected: `the drain runs at the configured ${s.perMinute}/min and never passes it in any 60 s at the relay`,
@@ -217,7 +186,7 @@ export async function asyncSends(ctx: BenchContext, s: AsyncSettings): Promise<S
 		tables: [acceptanceTable(ctx, s, a, d), drainTable(s, d)],
 		failed: {},
 		headlines: [
-			`Async acceptance, ${s.callers} callers: ${asyncRate.toFixed(0)} 202s/s against ${syncRate.toFixed(0)} sync 200s/s (${a.ratio.median.toFixed(2)}× paired by round)`,
+			`Async acceptance: one caller waits ${median(one.async.flatMap((w) => w.latenciesMs)).toFixed(0)} ms for a 202 against ${median(one.sync.flatMap((w) => w.latenciesMs)).toFixed(0)} ms for a sync 200 (${one.ratio.median.toFixed(2)}× the answers per second); ${callersLabel(widest.callers)}: ${median(widest.async.map(rate)).toFixed(0)} 202s/s against ${median(widest.sync.map(rate)).toFixed(0)} 200s/s (${widest.ratio.median.toFixed(2)}×)`,
 			`Drain at RATE_LIMIT_PER_MINUTE=${s.perMinute}: ${d.arrivals.steadyPerMinute.toFixed(0)}/min at the relay (${share.toFixed(1)} % of the limit), busiest 60 s window ${d.arrivals.busiestWindow}, ${d.refusals} × 536, ${d.counts.sent ?? 0} of ${s.drainMessages} sent`,
 		],
 		checks,
