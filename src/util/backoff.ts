@@ -21,15 +21,19 @@ export function retryDelayMs(attempts: number, retryAfterMs = 0): number {
 export const queueDelaySeconds = (dueAt: number, now: number): number =>
 	Math.min(MAX_QUEUE_DELAY_S, Math.max(0, Math.ceil((dueAt - now) / 1000)));
 
+/** The widest spread of a backlog's asks: what the last message of a backlog may wait with permits free. */
+export const MAX_ASK_SPREAD_MS = 15_000;
+
 /**
- * How long a send refused by a full limiter waits before it asks again:
- * somewhere between the next free permit (`retryAfterMs`) and the moment the
- * whole window has emptied (`resetInMs`), drawn at random (`draw` in [0, 1)).
- * The window frees permits about as fast as it took them, so a backlog spread
- * over that span asks roughly once per window instead of every second each,
- * and still finds every permit as it frees. Never under a second.
+ * How long a send refused by a full limiter waits before it asks again: the
+ * next free permit (`retryAfterMs`, at least a second), plus a random part
+ * (`draw` in [0, 1)) of the time until the window has emptied, at most
+ * MAX_ASK_SPREAD_MS. Spread like this, a backlog of thousands asks about
+ * fifteen times less often than once a second each, and the last of them
+ * waits at most that spread past its turn (a spread over the whole window
+ * left the last of a 1,500 backlog up to 50 s late in the bench).
  */
 export function limiterWaitMs(retryAfterMs: number, resetInMs: number, draw: number): number {
 	const soonest = Math.max(1000, retryAfterMs);
-	return soonest + Math.floor(Math.max(0, resetInMs - soonest) * draw);
+	return soonest + Math.floor(Math.min(MAX_ASK_SPREAD_MS, Math.max(0, resetInMs - soonest)) * draw);
 }
