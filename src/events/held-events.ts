@@ -11,6 +11,9 @@
  * - the record is written within the hold: recordWritten (record-written.ts)
  *   attaches the event and publishes it after `message.sent`, with the ref,
  *   in the record's stream; the job then finds it attached and does nothing;
+ * - its record exists but is not final (a partial 4xx's first attempt gave
+ *   it the relay id; the retry to the rest is pending): held on until the
+ *   record is written final, which sends it after `message.sent`;
  * - no record claims it (a message another client sent on the same api_user
  *   never gets one): the job publishes it with `ref: null` in the relay id's
  *   stream.
@@ -18,8 +21,11 @@
  * one statement (webhook-deliveries.ts), and both publish under the event's
  * id, stored once: whichever comes first is the only copy.
  */
+import { findByRelayId } from "../store/messages";
+import { FINAL_STATUSES } from "../store/types";
 import { unattachedEvent } from "./callback-store";
 import { outboundOf } from "./provider-outbound";
+import { recordWritten } from "./record-written";
 import type { Next } from "./webhook-deliveries";
 import { publish, type WebhookQueue } from "./webhook-job";
 
@@ -40,7 +46,7 @@ export async function holdEvent(queue: WebhookQueue, id: string): Promise<void> 
 	await queue.send({ kind: "held-event", id } satisfies HeldEventJob, { delaySeconds: UNMATCHED_HOLD_MS / 1000 });
 }
 
-/** The held job's one look: too early → back later; claimed by a record → nothing; else published with `ref: null`. */
+/** The held job's one look: too early, or its record not final → back later; claimed by a record → nothing; else published with `ref: null`. */
 export async function releaseHeldEvent(
 	db: D1Database,
 	queue: WebhookQueue,
@@ -52,6 +58,16 @@ export async function releaseHeldEvent(
 	// A queue may hand a delayed job over early: the hold is counted from when the callback came.
 	const dueAt = held.receivedAt + UNMATCHED_HOLD_MS;
 	if (dueAt > nowMs) return { done: false, dueAt };
+	const record = await findByRelayId(db, held.event.relayId);
+	if (record && !FINAL_STATUSES.includes(record.status)) {
+		// Its record waits for a retry (after a partial 4xx): held until that attempt has written it final.
+		return { done: false, dueAt: Math.max(nowMs, record.nextAttemptAt ?? nowMs) + UNMATCHED_HOLD_MS };
+	}
+	if (record) {
+		// Final, but its writer has not attached the event yet: attaching it here sends it with the ref, after message.sent.
+		await recordWritten(db, queue, true, record.ref, nowMs);
+		return { done: true };
+	}
 	const event = outboundOf(held.event, null);
 	if (event) {
 		await publish(

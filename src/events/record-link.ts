@@ -7,7 +7,7 @@
  * record has claimed it and sends it out itself.
  */
 import { appendEvent, findByRelayId, getRecord, moveStatus, relayIdsOf } from "../store/messages";
-import type { MessageRecord, MessageStatus } from "../store/types";
+import { FINAL_STATUSES, type MessageRecord, type MessageStatus } from "../store/types";
 import { unattachedEvents } from "./callback-store";
 import type { ProviderEvent } from "./engagelab-payload";
 import { nextStatus } from "./status-rules";
@@ -31,10 +31,16 @@ export async function applyToRecord(
 	return status;
 }
 
-/** The record a new event belongs to, with the event applied; undefined while none has this relay id. */
+/**
+ * The record a new event belongs to, with the event applied; undefined while
+ * none has this relay id, or while its record is not final yet: after a
+ * partial 4xx the record has its first attempt's relay id and waits for the
+ * retry to the rest, and the event waits with it, to be attached (and sent
+ * out after `message.sent`) when the record is written final.
+ */
 export async function linkEvent(db: D1Database, event: ProviderEvent): Promise<MessageRecord | undefined> {
 	const record = await findByRelayId(db, event.relayId);
-	if (!record) return undefined;
+	if (!record || !FINAL_STATUSES.includes(record.status)) return undefined;
 	await applyToRecord(db, record, event);
 	return record;
 }

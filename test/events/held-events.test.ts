@@ -18,7 +18,7 @@ import { recordWritten } from "../../src/events/record-written";
 import { deliveriesOf } from "../../src/events/webhook-deliveries";
 import { publish } from "../../src/events/webhook-job";
 import type { QueueJob } from "../../src/records/consumer";
-import { getRecord } from "../../src/store/messages";
+import { getRecord, moveStatus } from "../../src/store/messages";
 import { message, type Overrides, post, relayAt } from "../api/support";
 import { startFaultRelay } from "../helpers/faults";
 import { consumeJobs, recordOf, sendAsync } from "../records/support";
@@ -204,6 +204,37 @@ describe("provider events held until their record exists", () => {
 				["message.sent", ref],
 				["message.bounced", ref],
 			]);
+		} finally {
+			await receiver.stop();
+		}
+	});
+	it("an event for a record still waiting for a partial retry is held until the record is final, then follows message.sent", async () => {
+		const receiver = await startReceiver();
+		try {
+			const { tap, settings } = settingsFor(receiver.url);
+			const id = relayId("partial-retry");
+			// After a partial 4xx: the first attempt's relay id is on the record, which is queued for the retry.
+			const ref = await sentRecord(id);
+			await env.DB.prepare("UPDATE messages SET status = 'queued', sent_at = NULL WHERE ref = ?").bind(ref).run();
+			const held = await bounceFirst(id, "ben@example.com", tap, settings);
+			expect(await deliveriesOf(env.DB, ref)).toEqual([]);
+
+			// The hold is over but the record is not final: held on, nothing published.
+			await consumeJobs([held], settings, await holdEndOf(held.id));
+			const [again, ...more] = tap.take();
+			expect(more).toEqual([]);
+			expect(again).toMatchObject({ body: held });
+			expect(again?.delaySeconds).toBeGreaterThanOrEqual(UNMATCHED_HOLD_MS / 1000);
+			expect(await deliveriesOf(env.DB, ref)).toEqual([]);
+			expect(await deliveriesOf(env.DB, id)).toEqual([]);
+
+			// The retry delivers the rest: the record is final, and its writer sends message.sent, then the bounce.
+			expect(await moveStatus(env.DB, ref, ["queued"], "sent", { sentAt: Date.now(), final: true })).toBe(true);
+			await recordWritten(env.DB, tap.queue, true, ref, Date.now());
+			await runWebhookJobs(tap, settings);
+			await sentThenBounce(await receiver.requests(), ref, held.id);
+			expect((await getRecord(env.DB, ref))?.status).toBe("bounced");
+			await heldJobFindsItAttached(held, tap, settings);
 		} finally {
 			await receiver.stop();
 		}
