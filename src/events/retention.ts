@@ -2,7 +2,7 @@
  * The events' share of the retention job (records/retention.ts calls it):
  * provider events and finished webhook deliveries older than the records'
  * retention go too, since both hold recipient addresses. A delivery still
- * pending stays until its own 24-hour window ends it.
+ * pending or in flight stays until its own 24-hour window ends it.
  */
 
 /** Deletes provider events received, and settled webhook deliveries created, before `cutoff`; answers how many. */

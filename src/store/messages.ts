@@ -220,7 +220,8 @@ export async function relayIdsOf(db: D1Database, record: Pick<MessageRecord, "re
 		.prepare("SELECT relay_id FROM message_relay_ids WHERE ref = ? ORDER BY rowid")
 		.bind(record.ref)
 		.all<{ relay_id: string }>();
-	return [record.relayId, ...results.map((r) => r.relay_id).filter((id) => id !== record.relayId)];
+	// addRelayId files only ids other than the first.
+	return [record.relayId, ...results.map((r) => r.relay_id)];
 }
 
 /** A record's events, oldest first. */

@@ -1,8 +1,9 @@
 /**
  * A backlog waiting on a full limiter window (src/records/attempt.ts): a
  * refused job is not an attempt, writes nothing to its record, holds no
- * permit, and asks again somewhere between the next free permit and the end
- * of the window, so thousands of queued jobs do not each ask every second.
+ * permit, and asks again somewhere between the next free permit and at most
+ * 15 s later (sooner when the window empties sooner), so thousands of queued
+ * jobs do not each ask every second.
  */
 import { describe, expect, it } from "vitest";
 import { type Limiter, userLimiter } from "../../src/api/limiter";
