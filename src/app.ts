@@ -18,7 +18,7 @@ import { tellPublicCallersLess } from "./api/middleware/public-problems";
 import { rateLimitHeaders } from "./api/middleware/rate-limit-headers";
 import { requestId } from "./api/middleware/request-id";
 import { requestLog } from "./api/middleware/request-log";
-import { ApiProblem, type ProblemCode, problem, problemResponse } from "./api/problem";
+import { problemResponse } from "./api/problem-response";
 import { batch, batchRoute } from "./api/routes/batch";
 import { mount, registerSecuritySchemes } from "./api/routes/common";
 import { engagelabEvents, engagelabEventsRoute } from "./api/routes/engagelab-events";
@@ -42,6 +42,7 @@ import {
 	listSuppressionsRoute,
 } from "./api/routes/suppressions";
 import type { AppEnv } from "./api/types";
+import { type ProblemCode, ProblemError, problem } from "./send/problem";
 
 const OPENAPI_INFO = {
 	title: "edgesend",
@@ -97,7 +98,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
 	app.notFound((c) => problemResponse(problem("not_found", `no route for ${c.req.method} ${c.req.path}`)));
 	app.onError((error) => {
-		if (error instanceof ApiProblem) return problemResponse(error.problem);
+		if (error instanceof ProblemError) return problemResponse(error.problem);
 		if (error instanceof HTTPException) {
 			return problemResponse(problem(codeForStatus[error.status] ?? "internal_error", error.message));
 		}

@@ -2,11 +2,11 @@
  * The Worker: the JSON API (app.ts) for fetch, the SEND_QUEUE consumer and
  * the retention cron (records/), the Durable Object classes behind the rate
  * limit and idempotency (limit/) and the warm relay sessions (pool/), and the
- * RPC entrypoint EdgeSend for other Workers (rpc/).
+ * RPC entrypoint EdgeSend for other Workers (edgesend.ts, mapping in rpc/).
  */
 
-import type { Bindings } from "./api/types";
 import { createApp } from "./app";
+import type { Bindings } from "./env";
 import { consumeQueue, type QueueJob } from "./records/consumer";
 import { runRetention } from "./records/retention";
 
@@ -20,7 +20,7 @@ export default {
 	},
 } satisfies ExportedHandler<Bindings, QueueJob>;
 
+export { EdgeSend } from "./edgesend";
 export { IdempotencyStore, RateLimiter } from "./limit";
 export { RelayPool } from "./pool";
 export type * from "./rpc";
-export { EdgeSend } from "./rpc";

@@ -5,7 +5,7 @@
  * request from string-named bindings only, so nothing a request carries, and
  * no setting, can ever produce it. The binding itself is the credential.
  */
-import type { Bindings } from "./types";
+import type { Bindings } from "../env";
 
 export const BINDING_CALLER: unique symbol = Symbol("edgesend.binding-caller");
 

@@ -12,9 +12,10 @@
  */
 import type { Context } from "hono";
 import { LEASE_MS, MAX_BODY_CHARS, type StoredResponse } from "../limit";
+import { type Problem, ProblemError, problem, retryableCodes } from "../send/problem";
 import { concatBytes, hex } from "../util/bytes";
 import { background } from "./background";
-import { ApiProblem, type Problem, problem, problemResponse, retryableCodes } from "./problem";
+import { problemResponse } from "./problem-response";
 import type { AppEnv } from "./types";
 
 const KEY = /^[\x20-\x7e]{1,255}$/;
@@ -27,7 +28,7 @@ const unknownDetail =
 function idempotencyKey(c: Context<AppEnv>): string | undefined {
 	const given = c.req.header("Idempotency-Key");
 	if (given !== undefined && !KEY.test(given)) {
-		throw new ApiProblem("validation_failed", "Idempotency-Key must be 1 to 255 printable ASCII characters", {
+		throw new ProblemError("validation_failed", "Idempotency-Key must be 1 to 255 printable ASCII characters", {
 			errors: [{ path: "Idempotency-Key", message: "must be 1 to 255 printable ASCII characters" }],
 		});
 	}
@@ -78,7 +79,7 @@ export async function beforeDelivery(c: Context<AppEnv>): Promise<void> {
 export async function idempotent(c: Context<AppEnv>, handle: () => Promise<Response>): Promise<Response> {
 	const run = () =>
 		handle().catch((error: unknown) => {
-			if (error instanceof ApiProblem) return problemResponse(error.problem);
+			if (error instanceof ProblemError) return problemResponse(error.problem);
 			throw error;
 		});
 	const key = idempotencyKey(c);
@@ -92,12 +93,12 @@ export async function idempotent(c: Context<AppEnv>, handle: () => Promise<Respo
 		headers.set("Idempotent-Replayed", "true");
 		return new Response(begun.response.body, { status: begun.response.status, headers });
 	}
-	if (begun.state === "unknown") throw new ApiProblem("delivery_unknown", unknownDetail);
+	if (begun.state === "unknown") throw new ProblemError("delivery_unknown", unknownDetail);
 	if (begun.state === "in_flight") {
-		throw new ApiProblem("idempotency_in_flight", "a request with this Idempotency-Key is still being processed");
+		throw new ProblemError("idempotency_in_flight", "a request with this Idempotency-Key is still being processed");
 	}
 	if (begun.state === "mismatch") {
-		throw new ApiProblem("idempotency_key_reused", "this Idempotency-Key was first used with a different request");
+		throw new ProblemError("idempotency_key_reused", "this Idempotency-Key was first used with a different request");
 	}
 	c.set("idempotency", { markSending: () => store.markSending(print) });
 	const renewal = setInterval(() => background(c, store.renew(print)), RENEW_EVERY_MS);

@@ -7,6 +7,7 @@
  * (`ref` NULL) is read back from here when its record is written
  * (record-link.ts) or when its hold ends (held-events.ts).
  */
+import { placeholders } from "../util/sql";
 import type { ProviderEvent, ProviderEventType } from "./engagelab-payload";
 
 /** Signatures older than this are forgotten (the timestamp window is far shorter). */
@@ -95,7 +96,7 @@ export async function unattachedEvents(db: D1Database, relayIds: string[]): Prom
 	if (!relayIds.length) return [];
 	const { results } = await db
 		.prepare(
-			`SELECT * FROM provider_events WHERE relay_id IN (${relayIds.map(() => "?").join(", ")}) AND ref IS NULL ORDER BY at, id`,
+			`SELECT * FROM provider_events WHERE relay_id IN (${placeholders(relayIds)}) AND ref IS NULL ORDER BY at, id`,
 		)
 		.bind(...relayIds)
 		.all<EventRow>();

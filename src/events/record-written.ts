@@ -81,3 +81,18 @@ export async function recordWritten(
 		if (event) await publish(db, publishing, { id: e.id, ref, relayId: e.relayId, event }, nowMs);
 	}
 }
+
+/**
+ * `recordWritten` for each of `refs`, one after another, with the clock read
+ * at each: what a door hands to its background work once it wrote records
+ * (a sync send or batch, a cancel).
+ */
+export async function recordsWritten(
+	db: D1Database,
+	queue: WebhookQueue | undefined,
+	events: { webhookUrl?: string; webhookSecret?: Uint8Array },
+	refs: Iterable<string>,
+): Promise<void> {
+	const on = webhooksOn(events);
+	for (const ref of [...refs]) await recordWritten(db, queue, on, ref, Date.now());
+}

@@ -3,6 +3,7 @@
  * addresses that hard-bounced or complained. Emails are kept lowercased.
  * The first reason sticks: a later bounce of a listed address changes nothing.
  */
+import { placeholders } from "../util/sql";
 
 export interface Suppression {
 	email: string;
@@ -58,7 +59,7 @@ export async function suppressedAmong(
 	for (let i = 0; i < wanted.length; i += 90) {
 		const chunk = wanted.slice(i, i + 90);
 		const { results } = await db
-			.prepare(`SELECT email FROM suppressions WHERE api_user = ? AND email IN (${chunk.map(() => "?").join(",")})`)
+			.prepare(`SELECT email FROM suppressions WHERE api_user = ? AND email IN (${placeholders(chunk)})`)
 			.bind(apiUser, ...chunk)
 			.all<{ email: string }>();
 		for (const r of results) found.add(r.email);

@@ -2,9 +2,11 @@
  * composeMessage: checked input in, a message ready for SMTP out — its
  * envelope, its exact size, and a stream of its bytes that can be read again.
  */
+
+import { formatPath } from "../util/field-path.ts";
 import { type Mailbox, writeAddressList } from "./address.ts";
 import { cidReferences, extractDataImages } from "./data-uri.ts";
-import { formatPath, type IssuePath, MimeValidationError } from "./errors.ts";
+import { type IssuePath, MimeValidationError } from "./errors.ts";
 import { FieldWriter, formatDate, HeaderLineTooLong, simpleField } from "./headers.ts";
 import { extensionFor } from "./media-type.ts";
 import type { AttachmentLeafInput, Part } from "./parts.ts";

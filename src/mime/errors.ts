@@ -1,4 +1,5 @@
 /** The one error the composer throws for bad input: every problem, each with the path of its field. */
+import { formatPath } from "../util/field-path.ts";
 
 export type IssuePath = (string | number)[];
 
@@ -15,20 +16,4 @@ export class MimeValidationError extends Error {
 		super(`invalid message: ${issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`).join("; ")}`);
 		this.issues = issues;
 	}
-}
-
-/**
- * `to[1].name`, `headers["X-A: b"]`: readable, and never a raw line break.
- * Any property keys, so that a schema validator's paths (which may hold
- * symbols) are written the same way as the composer's own.
- */
-export function formatPath(path: readonly PropertyKey[]): string {
-	let out = "";
-	for (const segment of path) {
-		const key = String(segment);
-		if (typeof segment === "number") out += `[${segment}]`;
-		else if (/^[A-Za-z_$][\w$]*$/.test(key)) out += out ? `.${key}` : key;
-		else out += `[${JSON.stringify(key)}]`;
-	}
-	return out;
 }

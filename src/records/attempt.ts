@@ -7,18 +7,18 @@
  * job should come back.
  */
 
-import { deliverMessages } from "../api/delivery";
-import { type Limiter, userLimiter } from "../api/limiter";
-import type { MessageBody } from "../api/schemas";
-import { type Delivered, type Prepared, settle } from "../api/send-path";
-import type { Bindings } from "../api/types";
 import type { Config } from "../config";
+import type { Bindings } from "../env";
 import { recordWritten, webhooksOn } from "../events/record-written";
+import { deliverMessages } from "../send/delivery";
+import { type Limiter, userLimiter } from "../send/limiter";
+import { errorOf, verdictOf } from "../send/outcome";
+import { settle } from "../send/settle";
+import { dropSpool, spooledMessage } from "../send/spool";
+import type { Delivered } from "../send/types";
 import { addRelayId, getRecord, moveStatus } from "../store/messages";
 import { FINAL_STATUSES, type MessageRecord, WAITING_STATUSES } from "../store/types";
 import { limiterWaitMs, retryDelayMs } from "../util/backoff";
-import { errorOf, verdictOf } from "./outcome";
-import { dropSpool, unspool } from "./spool";
 
 /** What the consumer does with the job: done, or back on the queue to be looked at again at `dueAt`. */
 export type Next = { done: true } | { done: false; dueAt: number };
@@ -65,7 +65,7 @@ export async function attemptSend(ctx: AttemptContext, ref: string): Promise<Nex
 		await limiter.release(1, grant.at); // canceled meanwhile, or another delivery of this job won
 		return DONE;
 	}
-	const prepared = record.envelope && record.spoolKey ? await preparedOf(env.SPOOL, record) : undefined;
+	const prepared = await spooledMessage(env.SPOOL, record);
 	if (!prepared) {
 		await limiter.release(1, grant.at);
 		const lastError = { code: "internal_error", detail: "the message bytes are gone from the spool" };
@@ -123,18 +123,6 @@ export async function attemptSend(ctx: AttemptContext, ref: string): Promise<Nex
 		{ type: "attempt_failed", at, detail: { ...detail, retryAt: new Date(next).toISOString() } },
 	);
 	return { done: false, dueAt: next };
-}
-
-/** The spooled bytes with the envelope still to deliver (only the pending recipients after a partial 4xx). */
-async function preparedOf(bucket: R2Bucket, record: MessageRecord): Promise<Prepared | undefined> {
-	const envelope = record.envelope;
-	if (!envelope || !record.spoolKey) return undefined;
-	const to = record.pendingTo ?? envelope.to;
-	const composed = await unspool(bucket, record.spoolKey, record.messageId, { ...envelope, to });
-	if (!composed) return undefined;
-	// Only the addresses matter past composing (which of them need SMTPUTF8).
-	const body = { from: envelope.from, to, subject: record.subject, text: "" } satisfies MessageBody;
-	return { body, composed, ...(record.labelId === null ? {} : { labelId: record.labelId }) };
 }
 
 async function finish(

@@ -6,14 +6,14 @@
  * use up the queue's retry count.
  */
 
-import { MAX_SESSIONS, runPooled } from "../api/batch-plan";
-import type { Bindings } from "../api/types";
 import type { Config } from "../config";
 import { readConfig } from "../config";
+import type { Bindings } from "../env";
 import { type EventJob, isEventJob, runEventJob } from "../events/event-jobs";
+import type { SendJob } from "../send/accept";
+import { MAX_SESSIONS, runPooled } from "../send/batch-plan";
 import { queueDelaySeconds } from "../util/backoff";
 import { type AttemptContext, attemptSend } from "./attempt";
-import type { SendJob } from "./types";
 
 export type QueueJob = { kind: string } & Record<string, unknown>;
 

@@ -3,9 +3,10 @@
  * go, with their events and any spooled bytes, a page at a time; then the
  * provider events and settled webhook deliveries as old (events/retention.ts).
  */
-import type { Bindings } from "../api/types";
 import { readConfig } from "../config";
+import type { Bindings } from "../env";
 import { purgeOldEvents } from "../events/retention";
+import { placeholders } from "../util/sql";
 
 const PAGE = 500;
 const DAY_MS = 86_400_000;
@@ -22,7 +23,7 @@ export async function purgeOldRecords(db: D1Database, spool: R2Bucket | undefine
 		const keys = results.flatMap((r) => (r.spool_key ? [r.spool_key] : []));
 		if (spool && keys.length) await spool.delete(keys);
 		const refs = results.map((r) => r.ref);
-		const marks = refs.map(() => "?").join(", ");
+		const marks = placeholders(refs);
 		await db.batch([
 			db.prepare(`DELETE FROM message_events WHERE ref IN (${marks})`).bind(...refs),
 			db.prepare(`DELETE FROM message_relay_ids WHERE ref IN (${marks})`).bind(...refs),

@@ -7,7 +7,7 @@
  * calling side, into the same `{code, status, errors, smtp, retryAfter, …}`
  * the HTTP API answers.
  */
-import type { Problem } from "../api/problem";
+import type { Problem } from "../send/problem";
 
 const MARK = "\nproblem: ";
 

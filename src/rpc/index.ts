@@ -1,3 +1,2 @@
-/** The RPC door for other Workers: the entrypoint (exported by src/index.ts) and the types a caller uses. */
-export { EdgeSend } from "./entrypoint";
+/** The RPC door's types, as a caller sees them (the entrypoint class is src/edgesend.ts). */
 export type * from "./types";

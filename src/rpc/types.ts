@@ -4,9 +4,12 @@
  * API's own fields, the options, and the answers. Exported from src/index.ts,
  * so a caller's code is fully typed.
  */
-import type { Problem } from "../api/problem";
-import type { MessageBody } from "../api/schemas";
-import type { Sent } from "../api/send-path";
+import type { Accepted } from "../send/accept";
+import type { DryRun } from "../send/dry-run";
+import type { MessageBody } from "../send/message-schema";
+import type { Problem } from "../send/problem";
+import type { EventDetail, RecordView } from "../send/record-view";
+import type { Sent } from "../send/types";
 import type { MessageStatus } from "../store/types";
 
 /** Attachment bytes: base64 text (as in the JSON API) or the bytes themselves. */
@@ -42,21 +45,10 @@ export interface SendOptions {
 export type SendResult = Sent & { ref?: string };
 
 /** An async or scheduled send, accepted and not yet delivered: follow it with status(ref). */
-export interface AcceptedResult {
-	ref: string;
-	status: "queued" | "scheduled";
-	messageId: string;
-}
+export type AcceptedResult = Accepted;
 
-export interface DryRunResult {
-	dryRun: true;
-	size: number;
-	envelope: { from: string; to: string[] };
-	authUser: string;
-	messageId: string;
-	warnings: Sent["warnings"];
-	mime: string;
-}
+/** What a dry run resolves to: the exact message that would be sent. */
+export type DryRunResult = DryRun;
 
 /** One result per message, in order: a success (`status: 200`) or the problem for that message. */
 export interface BatchResult {
@@ -75,28 +67,9 @@ export interface Limits {
 }
 
 /**
- * What an event's detail holds: a JSON object, kept shallow in the type
- * (`unknown`, or a recursive JSON type, would not type across RPC's Service<>).
+ * A message's record, as `GET /v1/messages/{ref}` answers it (times are RFC 3339): the one
+ * wire type of send/record-view.ts, with its events (status and cancel always have them).
  */
-export type EventDetail = Record<string, string | number | boolean | null | object>;
+export type MessageRecord = RecordView & { events: NonNullable<RecordView["events"]> };
 
-/** A message's record, as `GET /v1/messages/{ref}` answers it (times are RFC 3339). */
-export interface MessageRecord {
-	ref: string;
-	status: MessageStatus;
-	messageId: string;
-	/** The relay's id once it accepted the message. */
-	relayId: string | null;
-	from: string;
-	to: string[];
-	subject: string;
-	createdAt: string;
-	sendAt: string | null;
-	sentAt: string | null;
-	attempts: number;
-	/** The problem that ended it, or the last transient one: what it was, not how it was answered. */
-	lastError: Pick<Problem, "code" | "detail" | "smtp" | "rejected"> | null;
-	events: { type: string; at: string; detail?: EventDetail }[];
-}
-
-export type { MessageStatus, Problem };
+export type { EventDetail, MessageStatus, Problem };

@@ -9,6 +9,8 @@
  * already CRLF with no leading dots passes through without a copy.
  */
 
+import { concatBytes } from "../util/bytes.ts";
+
 const CR = 0x0d;
 const LF = 0x0a;
 const DOT = 0x2e;
@@ -103,10 +105,13 @@ export class DotStuffer {
 	}
 }
 
+/** The parts as one array: the only part itself when there is one (no copy on the hot path). */
+const joined = (parts: Uint8Array[]): Uint8Array => (parts.length === 1 ? parts[0] : concatBytes(parts));
+
 /** The whole encoding of one body given at once (tests, small bodies). */
 export function dotStuff(body: Uint8Array): Uint8Array {
 	const stuffer = new DotStuffer();
-	return concat([stuffer.push(body), stuffer.end()]);
+	return joined([stuffer.push(body), stuffer.end()]);
 }
 
 /** Reads a body given as a ReadableStream or any async iterable of bytes. */
@@ -160,24 +165,11 @@ export async function* dataBlocks(
 		parts.push(out);
 		size += out.length;
 		if (size >= blockSize) {
-			yield concat(parts);
+			yield joined(parts);
 			parts = [];
 			size = 0;
 		}
 	}
 	parts.push(stuffer.end());
-	yield concat(parts);
-}
-
-export function concat(parts: Uint8Array[]): Uint8Array {
-	if (parts.length === 1) return parts[0];
-	let length = 0;
-	for (const p of parts) length += p.length;
-	const out = new Uint8Array(length);
-	let offset = 0;
-	for (const p of parts) {
-		out.set(p, offset);
-		offset += p.length;
-	}
-	return out;
+	yield joined(parts);
 }

@@ -6,6 +6,7 @@
  * (src/records/) and the delivery events (src/events/), so neither reaches
  * sideways into the other for it.
  */
+import { placeholders } from "../util/sql";
 import type { Envelope, MessageEvent, MessageRecord, MessageStatus } from "./types";
 
 export interface NewRecord {
@@ -168,7 +169,7 @@ export async function moveStatus(
 	if (change.pendingTo !== undefined) set("pending_to", json(change.pendingTo));
 	if (change.final) sets.push("envelope = NULL", "spool_key = NULL", "pending_to = NULL", "next_attempt_at = NULL");
 	const update = db
-		.prepare(`UPDATE messages SET ${sets.join(", ")} WHERE ref = ? AND status IN (${from.map(() => "?").join(", ")})`)
+		.prepare(`UPDATE messages SET ${sets.join(", ")} WHERE ref = ? AND status IN (${placeholders(from)})`)
 		.bind(...values, ref, ...from);
 	if (!event) return (await update.run()).meta.changes === 1;
 	// The event only when the move happened: the INSERT reads the status the UPDATE left.

@@ -1,7 +1,7 @@
 /**
- * Byte helpers the API and its settings share: base64 in (attachments, the
- * webhook secret and signatures), hex out (names that must not reveal what
- * they name), and joining byte arrays.
+ * Byte helpers every part shares: base64 in (attachments, the webhook secret
+ * and signatures), hex out (names that must not reveal what they name), and
+ * joining byte arrays (the one loop for it, the SMTP DATA stream's too).
  */
 
 /** The bytes of standard base64 (padding optional), or undefined when `text` is not base64. */

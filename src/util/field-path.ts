@@ -1,16 +1,31 @@
 /**
  * One spelling for "where in the input": `to[1].email`, `attachments[0].content`,
  * `headers["X-Campaign"]`. Every `errors[].path` the API answers is written by
- * mime's `formatPath`, so the composer's issues and warnings read the same;
- * the empty path is the whole body.
+ * `formatPath`, and so are the composer's issues and warnings (mime/), so they
+ * read the same; the empty path is the whole body.
  */
-import { formatPath } from "../mime";
 
 export type PathSegment = PropertyKey;
 
 export interface FieldError {
 	path: string;
 	message: string;
+}
+
+/**
+ * `to[1].name`, `headers["X-A: b"]`: readable, and never a raw line break.
+ * Any property keys, so that a schema validator's paths (which may hold
+ * symbols) are written the same way as the composer's own.
+ */
+export function formatPath(path: readonly PropertyKey[]): string {
+	let out = "";
+	for (const segment of path) {
+		const key = String(segment);
+		if (typeof segment === "number") out += `[${segment}]`;
+		else if (/^[A-Za-z_$][\w$]*$/.test(key)) out += out ? `.${key}` : key;
+		else out += `[${JSON.stringify(key)}]`;
+	}
+	return out;
 }
 
 /** The shape of a zod issue this module reads (zod's own type is wider). */

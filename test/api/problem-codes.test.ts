@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import readme from "../../README.md?raw";
-import { problemCodes } from "../../src/api/problem";
+import { problemCodes } from "../../src/send/problem";
 import { callEntry } from "./support";
 
 /** `| 404 | \`message_not_found\` | …` rows of the README's Errors table: code → statuses. */

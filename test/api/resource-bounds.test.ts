@@ -4,8 +4,8 @@
  * budget; a batch's encoded messages together stay under MAX_BATCH_BYTES.
  */
 import { describe, expect, it } from "vitest";
-import { MAX_BATCH_BYTES } from "../../src/api/routes/batch";
-import { FetchBudget, fetchAttachment } from "../../src/api/url-attachment";
+import { MAX_BATCH_BYTES } from "../../src/send/send-batch";
+import { FetchBudget, fetchAttachment } from "../../src/send/url-attachment";
 import { startRelay } from "../helpers/relay";
 import { base64, message, post, problemOf, relayAt, serveFiles } from "./support";
 

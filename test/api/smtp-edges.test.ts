@@ -4,7 +4,7 @@
  * the client makes itself is never reported as the relay's.
  */
 import { describe, expect, it } from "vitest";
-import { smtpOutcome } from "../../src/api/smtp-problem";
+import { smtpOutcome } from "../../src/send/smtp-problem";
 import { SmtpError } from "../../src/smtp";
 import { startFaultRelay } from "../helpers/faults";
 import { startRelay } from "../helpers/relay";

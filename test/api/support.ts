@@ -7,8 +7,8 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import PostalMime, { type Email } from "postal-mime";
-import type { Bindings } from "../../src/api/types";
 import { createApp } from "../../src/app";
+import type { Bindings } from "../../src/env";
 import { messageBytes, type RecordedMessage } from "../helpers/relay";
 
 export const BASE = "https://edgesend.test";

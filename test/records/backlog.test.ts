@@ -6,10 +6,10 @@
  * jobs do not each ask every second.
  */
 import { describe, expect, it } from "vitest";
-import { type Limiter, userLimiter } from "../../src/api/limiter";
-import type { Bindings } from "../../src/api/types";
 import { readConfig } from "../../src/config";
+import type { Bindings } from "../../src/env";
 import { type AttemptContext, attemptSend } from "../../src/records/attempt";
+import { type Limiter, userLimiter } from "../../src/send/limiter";
 import { auth, baseEnv, call, relayAt } from "../api/support";
 import { startRelay } from "../helpers/relay";
 import { attachClock, bindings, fakeClock } from "../limit/support";

@@ -5,7 +5,7 @@
  */
 import { createScheduledController } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Bindings } from "../../src/api/types";
+import type { Bindings } from "../../src/env";
 import worker from "../../src/index";
 import { auth, baseEnv, call, message, post, relayAt } from "../api/support";
 import { type RelayHandle, startRelay } from "../helpers/relay";

@@ -7,7 +7,7 @@
 
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import type { Bindings } from "../../src/api/types";
+import type { Bindings } from "../../src/env";
 import { consumeQueue, type QueueJob } from "../../src/records/consumer";
 import type { MessageRecord } from "../../src/rpc/types";
 import { auth, baseEnv, call, message, type Overrides, post } from "../api/support";

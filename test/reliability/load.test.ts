@@ -9,8 +9,8 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Bindings } from "../../src/api/types";
 import { createApp } from "../../src/app";
+import type { Bindings } from "../../src/env";
 import { reservationBlock } from "../../src/limit/rate-limiter";
 import { type RelayHandle, startRelay } from "../helpers/relay";
 import { auth, type Overrides, type ProblemBody, relaySettings, type SentBody } from "./support/api";

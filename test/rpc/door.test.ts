@@ -6,8 +6,8 @@
  */
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { EdgeSend } from "../../src/rpc/client";
-import { toProblem } from "../../src/rpc/client";
+import type { EdgeSend } from "../../src/client";
+import { toProblem } from "../../src/client";
 import { parse, serveFiles } from "../api/support";
 import { sharedRelays } from "../helpers/relay";
 

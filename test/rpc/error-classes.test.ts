@@ -7,9 +7,9 @@
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Bindings } from "../../src/api/types";
-import { EdgeSend } from "../../src/rpc";
-import { toProblem } from "../../src/rpc/client";
+import { toProblem } from "../../src/client";
+import { EdgeSend } from "../../src/edgesend";
+import type { Bindings } from "../../src/env";
 import { baseEnv, type Overrides, relayAt } from "../api/support";
 import { deadPort } from "../helpers/faults";
 import { sharedRelays, startRelay } from "../helpers/relay";

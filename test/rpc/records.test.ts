@@ -8,8 +8,8 @@
  */
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { AcceptedResult, EdgeSend, SendResult } from "../../src/rpc/client";
-import { toProblem } from "../../src/rpc/client";
+import type { AcceptedResult, EdgeSend, SendResult } from "../../src/client";
+import { toProblem } from "../../src/client";
 import { auth, call } from "../api/support";
 import { sharedRelays } from "../helpers/relay";
 import { consume, sendAsync } from "../records/support";

@@ -3,7 +3,7 @@
  * `env.EMAIL`: the same call as for Cloudflare's Email Service binding, typed
  * by edgesend's exported types. Failures carry the API's problem (toProblem).
  */
-import { type EdgeSend, toProblem } from "../../../src/rpc/client";
+import { type EdgeSend, toProblem } from "../../../src/client";
 
 interface Env {
 	EMAIL: Service<EdgeSend>;

@@ -5,8 +5,8 @@
  * once the body limit has bounded the bytes it covers.
  */
 import type { MiddlewareHandler } from "hono";
+import { ProblemError } from "../../send/problem";
 import { bindingCallerOf } from "../binding-caller";
-import { ApiProblem } from "../problem";
 import type { AppEnv } from "../types";
 import { bearerToken, keyId, matchesApiKey } from "./bearer";
 import { findPublicKey, originAllowed } from "./public-key";
@@ -27,7 +27,7 @@ export const authenticate = (): MiddlewareHandler<AppEnv> =>
 		if (authorization !== undefined) {
 			const token = bearerToken(authorization);
 			if (!token || !(await matchesApiKey(token, config.apiKeys))) {
-				throw new ApiProblem(
+				throw new ProblemError(
 					"unauthorized",
 					token ? "the API key is not valid" : "use Authorization: Bearer <API key>",
 				);
@@ -37,7 +37,7 @@ export const authenticate = (): MiddlewareHandler<AppEnv> =>
 		}
 		if (c.req.header("webhook-signature") !== undefined || c.req.header("webhook-id") !== undefined) {
 			if (!config.webhookSecret)
-				throw new ApiProblem("unauthorized", "signed webhooks are not enabled (no WEBHOOK_SECRET)");
+				throw new ProblemError("unauthorized", "signed webhooks are not enabled (no WEBHOOK_SECRET)");
 			const headers = webhookHeaders(c.req.raw.headers, Date.now());
 			c.set("caller", { kind: "webhook", id: "webhook", ...headers });
 			return next();
@@ -46,15 +46,15 @@ export const authenticate = (): MiddlewareHandler<AppEnv> =>
 		if (key) {
 			const origin = c.req.header("Origin");
 			if (!originAllowed(key, origin))
-				throw new ApiProblem("forbidden", "this public key may not be used from this origin");
+				throw new ProblemError("forbidden", "this public key may not be used from this origin");
 			if (c.req.path !== PUBLIC_ROUTE || c.req.method !== "POST") {
-				throw new ApiProblem("forbidden", `a public key may only call POST ${PUBLIC_ROUTE}`);
+				throw new ProblemError("forbidden", `a public key may only call POST ${PUBLIC_ROUTE}`);
 			}
 			const clientIp = c.req.header("CF-Connecting-IP") ?? "unknown";
 			c.set("caller", { kind: "public", id: `public:${await keyId(key.key)}`, key, origin, clientIp });
 			return next();
 		}
-		throw new ApiProblem(
+		throw new ProblemError(
 			"unauthorized",
 			c.req.query("key") ? "the public key is not valid" : "no credentials: use Authorization: Bearer <API key>",
 		);
@@ -68,7 +68,7 @@ export const verifyWebhookBody = (): MiddlewareHandler<AppEnv> =>
 			const secret = c.get("config").webhookSecret as Uint8Array;
 			const body = new Uint8Array(await c.req.arrayBuffer());
 			if (!(await verifyWebhook(secret, caller, body))) {
-				throw new ApiProblem("unauthorized", "webhook-signature does not match the body: refused");
+				throw new ProblemError("unauthorized", "webhook-signature does not match the body: refused");
 			}
 		}
 		return next();

@@ -6,8 +6,8 @@
  * stored record the page's visitors could create at will.
  */
 import type { MiddlewareHandler } from "hono";
-import { ipLimiter, keyLimiter, limitedProblem } from "../limiter";
-import { ApiProblem } from "../problem";
+import { ipLimiter, keyLimiter, limitedProblem } from "../../send/limiter";
+import { ProblemError } from "../../send/problem";
 import type { AppEnv } from "../types";
 
 export const admitPublicCaller = (): MiddlewareHandler<AppEnv> =>
@@ -15,13 +15,13 @@ export const admitPublicCaller = (): MiddlewareHandler<AppEnv> =>
 		const caller = c.get("caller");
 		if (caller.kind !== "public") return next();
 		if (c.req.header("Idempotency-Key") !== undefined) {
-			throw new ApiProblem("forbidden", "a public key may not use Idempotency-Key", {
+			throw new ProblemError("forbidden", "a public key may not use Idempotency-Key", {
 				errors: [{ path: "Idempotency-Key", message: "is not allowed with a public key" }],
 			});
 		}
 		const perIp = await ipLimiter(c.env, caller.key, caller.clientIp).acquire(1);
-		if (!perIp.granted) throw ApiProblem.of(limitedProblem(perIp.retryAfterMs, "this client IP"));
+		if (!perIp.granted) throw ProblemError.of(limitedProblem(perIp.retryAfterMs, "this client IP"));
 		const perKey = await keyLimiter(c.env, caller.key).acquire(1);
-		if (!perKey.granted) throw ApiProblem.of(limitedProblem(perKey.retryAfterMs, "this public key"));
+		if (!perKey.granted) throw ProblemError.of(limitedProblem(perKey.retryAfterMs, "this public key"));
 		return next();
 	};

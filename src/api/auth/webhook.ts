@@ -5,8 +5,9 @@
  * The headers are checked before the body is read; the signature, over the
  * exact raw bytes, once the body limit has bounded them.
  */
+
+import { ProblemError } from "../../send/problem";
 import { concatBytes, decodeBase64 } from "../../util/bytes";
-import { ApiProblem } from "../problem";
 
 /** How far the timestamp may be from our clock, either way. */
 export const TOLERANCE_SECONDS = 5 * 60;
@@ -23,16 +24,16 @@ export function webhookHeaders(headers: Headers, nowMs: number): WebhookHeaders 
 	const timestamp = headers.get("webhook-timestamp") ?? "";
 	const signature = headers.get("webhook-signature") ?? "";
 	if (!/^[\x21-\x7e]{1,255}$/.test(webhookId)) {
-		throw new ApiProblem("unauthorized", "webhook-id is missing or not 1 to 255 visible characters");
+		throw new ProblemError("unauthorized", "webhook-id is missing or not 1 to 255 visible characters");
 	}
-	if (!/^\d{1,12}$/.test(timestamp)) throw new ApiProblem("unauthorized", "webhook-timestamp must be Unix seconds");
+	if (!/^\d{1,12}$/.test(timestamp)) throw new ProblemError("unauthorized", "webhook-timestamp must be Unix seconds");
 	if (Math.abs(nowMs / 1000 - Number(timestamp)) > TOLERANCE_SECONDS) {
-		throw new ApiProblem(
+		throw new ProblemError(
 			"unauthorized",
 			"webhook-timestamp is more than 5 minutes from now: signature refused as stale",
 		);
 	}
-	if (!signature) throw new ApiProblem("unauthorized", "webhook-signature is missing");
+	if (!signature) throw new ProblemError("unauthorized", "webhook-signature is missing");
 	return { webhookId, timestamp, signature };
 }
 

@@ -6,7 +6,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { ApiProblem } from "../problem";
+import { ProblemError } from "../../send/problem";
 import type { AppEnv } from "../types";
 
 /** Room for field names, quoting and addresses beyond the message bytes. */
@@ -18,7 +18,7 @@ export const limitBody = (): MiddlewareHandler<AppEnv> =>
 		return bodyLimit({
 			maxSize,
 			onError: () => {
-				throw new ApiProblem("payload_too_large", `the request body is larger than ${maxSize} bytes`);
+				throw new ProblemError("payload_too_large", `the request body is larger than ${maxSize} bytes`);
 			},
 		})(c, next);
 	};

@@ -7,9 +7,9 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { readConfig, usableApiKeys } from "../../config";
+import { ProblemError } from "../../send/problem";
 import { bearerToken, matchesApiKey } from "../auth/bearer";
 import { bindingCallerOf } from "../binding-caller";
-import { ApiProblem } from "../problem";
 import type { AppEnv } from "../types";
 
 export const loadConfig = (): MiddlewareHandler<AppEnv> =>
@@ -24,9 +24,9 @@ export const loadConfig = (): MiddlewareHandler<AppEnv> =>
 			const token = bearerToken(c.req.header("Authorization") ?? "");
 			const trusted = bindingCallerOf(env) !== undefined || (token && (await matchesApiKey(token, usableApiKeys(env))));
 			if (trusted) {
-				throw new ApiProblem("config_invalid", `invalid settings: ${detail}`, { errors: result.errors });
+				throw new ProblemError("config_invalid", `invalid settings: ${detail}`, { errors: result.errors });
 			}
-			throw new ApiProblem("config_invalid", "the service is misconfigured; its log names the setting");
+			throw new ProblemError("config_invalid", "the service is misconfigured; its log names the setting");
 		}
 		c.set("config", result.config);
 		return next();

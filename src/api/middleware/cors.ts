@@ -6,8 +6,8 @@
  * are for servers.
  */
 import type { MiddlewareHandler } from "hono";
+import { ProblemError } from "../../send/problem";
 import { findPublicKey, originAllowed } from "../auth/public-key";
-import { ApiProblem } from "../problem";
 import type { AppEnv } from "../types";
 
 // No Idempotency-Key: a public key may not use one (auth/public-admission.ts).
@@ -19,11 +19,11 @@ export const publicKeyCors = (): MiddlewareHandler<AppEnv> =>
 		const key = findPublicKey(c.get("config").publicKeys, c.req.query("key"));
 		const origin = c.req.header("Origin");
 		if (c.req.method === "OPTIONS") {
-			if (!key) throw new ApiProblem("unauthorized", "a CORS preflight needs a valid public key in ?key=");
+			if (!key) throw new ProblemError("unauthorized", "a CORS preflight needs a valid public key in ?key=");
 			if (!originAllowed(key, origin))
-				throw new ApiProblem("forbidden", "this public key may not be used from this origin");
+				throw new ProblemError("forbidden", "this public key may not be used from this origin");
 			const method = c.req.header("Access-Control-Request-Method");
-			if (method !== "POST") throw new ApiProblem("forbidden", "a public key may only POST");
+			if (method !== "POST") throw new ProblemError("forbidden", "a public key may only POST");
 			return c.body(null, 204, {
 				"Access-Control-Allow-Origin": origin,
 				"Access-Control-Allow-Methods": "POST",

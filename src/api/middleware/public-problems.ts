@@ -6,7 +6,7 @@
  * and the log line keeps the code and stage. One place, for every problem.
  */
 import type { MiddlewareHandler } from "hono";
-import { type Problem, problemCodes, retryableCodes } from "../problem";
+import { type Problem, problemCodes, retryableCodes } from "../../send/problem";
 import type { AppEnv } from "../types";
 
 /** The problem as a public caller sees it. */

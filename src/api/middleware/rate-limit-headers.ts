@@ -11,7 +11,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { WINDOW_MS } from "../../limit";
-import { type LimitState, userLimiter } from "../limiter";
+import { type LimitState, userLimiter } from "../../send/limiter";
 import type { AppEnv } from "../types";
 
 const POLICY = '"default"';

@@ -3,7 +3,7 @@
  * provider signs them (events/engagelab-signature.ts), and we refuse
  * unsigned, badly signed, stale and replayed ones with 401. Each event is kept
  * once; hard bounces and complaints suppress the recipient; with webhooks on
- * it goes out (event-publish.ts), after its record's message.sent, or held
+ * it goes out (events/event-publish.ts), after its record's message.sent, or held
  * while no record has its relay id. The answer is 200
  * whenever the callback was understood, also for a redelivery (the provider
  * retries anything else).
@@ -13,11 +13,12 @@ import type { Handler } from "hono";
 import { bindSignature, keepEvent } from "../../events/callback-store";
 import { parseCallback } from "../../events/engagelab-payload";
 import { checkCallbackSignature } from "../../events/engagelab-signature";
+import { publishProviderEvent } from "../../events/event-publish";
 import { linkEvent } from "../../events/record-link";
 import { eventRules } from "../../events/status-rules";
 import { suppress } from "../../events/suppressions";
-import { publishProviderEvent } from "../event-publish";
-import { ApiProblem } from "../problem";
+import { ProblemError } from "../../send/problem";
+import { background } from "../background";
 import type { AppEnv } from "../types";
 import { problems } from "./common";
 
@@ -56,33 +57,39 @@ const refusals = {
 export const engagelabEvents: Handler<AppEnv> = async (c) => {
 	const config = c.get("config");
 	const key = config.events.engagelabKey;
-	if (!key) throw new ApiProblem("not_found", "provider callbacks are off: ENGAGELAB_WEBHOOK_KEY is not set");
+	if (!key) throw new ProblemError("not_found", "provider callbacks are off: ENGAGELAB_WEBHOOK_KEY is not set");
 	const db = c.env.DB;
-	if (!db) throw new ApiProblem("config_invalid", "the DB binding (D1) is missing: callbacks cannot be kept");
+	if (!db) throw new ProblemError("config_invalid", "the DB binding (D1) is missing: callbacks cannot be kept");
 	const now = Date.now();
 	const check = await checkCallbackSignature(c.req.raw.headers, key, now);
 	if (!check.ok) {
 		const [code, detail] = refusals[check.reason];
-		throw new ApiProblem(code, detail);
+		throw new ProblemError(code, detail);
 	}
 	const raw = new Uint8Array(await c.req.arrayBuffer());
 	if ((await bindSignature(db, check.signature, raw, now)) === "conflict") {
-		throw new ApiProblem("callback_replayed", "this X-WebHook-Signature was already used with another body: refused");
+		throw new ProblemError("callback_replayed", "this X-WebHook-Signature was already used with another body: refused");
 	}
 	let body: unknown;
 	try {
 		body = JSON.parse(new TextDecoder().decode(raw));
 	} catch {
-		throw new ApiProblem("validation_failed", "the callback body is not JSON", {
+		throw new ProblemError("validation_failed", "the callback body is not JSON", {
 			errors: [{ path: "", message: "is not JSON" }],
 		});
 	}
 	const parsed = await parseCallback(body, now);
 	if (!parsed.ok) {
-		throw new ApiProblem("validation_failed", `the callback is not one we understand: ${parsed.error}`, {
+		throw new ProblemError("validation_failed", `the callback is not one we understand: ${parsed.error}`, {
 			errors: [{ path: "", message: parsed.error }],
 		});
 	}
+	const publishing = {
+		db,
+		queue: c.env.SEND_QUEUE,
+		events: config.events,
+		background: (work: Promise<unknown>) => background(c, work),
+	};
 	let fresh = 0;
 	for (const event of parsed.events) {
 		if (!(await keepEvent(db, event, now))) continue;
@@ -98,7 +105,7 @@ export const engagelabEvents: Handler<AppEnv> = async (c) => {
 			);
 		}
 		const record = await linkEvent(db, event);
-		await publishProviderEvent(c, db, event, record);
+		await publishProviderEvent(publishing, event, record);
 	}
 	return c.json({ received: parsed.events.length, new: fresh, ignored: parsed.ignored }, 200);
 };

@@ -1,28 +1,22 @@
-/** POST /v1/send: one message, answered with the relay's id or a problem. */
+/**
+ * POST /v1/send: one message, answered with the relay's id or a problem (or
+ * 202 for a message accepted for later). The sending is the send path's
+ * (send/send-message.ts); here are only HTTP, idempotency and rendering.
+ */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context, Handler } from "hono";
-import { syncRecord, writeSyncRecords } from "../../records/sync-record";
-import {
-	accept,
-	acceptedHeaders,
-	asyncBindings,
-	backlogFull,
-	backlogRoom,
-	locationOf,
-	prefersAsync,
-	refusePublicAsync,
-	senderOf,
-} from "../async-send";
-import { background } from "../background";
+import type { Handler } from "hono";
+import { dryRunOf, messageBytes } from "../../send/dry-run";
+import { MessageSchema } from "../../send/message-schema";
+import { prepareMessage } from "../../send/prepare";
+import { sendMessage } from "../../send/send-message";
+import { acceptedHeaders, locationOf, prefersAsync } from "../async-send";
 import { readJson } from "../body";
-import { deliverMessages, observeRelay } from "../delivery";
-import { dryRunOf, isDryRun, messageBytes, wantsRawMessage } from "../dry-run";
-import { beforeDelivery, idempotent } from "../idempotency";
-import { limitedProblem } from "../limiter";
-import { ApiProblem, problemResponse } from "../problem";
-import { afterRecordsWritten } from "../record-events";
-import { AcceptedSchema, DryRunSchema, MessageSchema, SentSchema } from "../schemas";
-import { type Delivered, type Prepared, prepareMessage, settle } from "../send-path";
+import { isDryRun, wantsRawMessage } from "../dry-run";
+import { idempotent } from "../idempotency";
+import { problemResponse } from "../problem-response";
+import { observeRelay } from "../relay-timing";
+import { AcceptedSchema, DryRunSchema, SentSchema } from "../schemas";
+import { sendContext } from "../send-context";
 import type { AppEnv } from "../types";
 import {
 	acceptedHeaderDocs,
@@ -78,45 +72,18 @@ export const send: Handler<AppEnv> = (c, next) => (isDryRun(c) ? sendDry(c, next
 
 const sendNow: Handler<AppEnv> = (c) =>
 	idempotent(c, async () => {
-		const config = c.get("config");
-		const caller = c.get("caller");
-		if (prefersAsync(c)) refusePublicAsync(c);
-		const prepared = await prepareMessage(await readJson(c), config, caller, c.env.DB);
-		if (prefersAsync(c) || prepared.body.sendAt !== undefined) return sendLater(c, prepared);
-		const limiter = c.get("userLimiter");
-		const grant = await limiter.acquire(1);
-		if (!grant.granted) throw ApiProblem.of(limitedProblem(grant.retryAfterMs, "the api_user"));
-		await beforeDelivery(c);
-		const report = await deliverMessages(c.env, config, [{ index: 0, prepared }], (work) => background(c, work));
-		const result = report.results.get(0) as Delivered;
-		await settle(limiter, grant.at, [result]);
-		const ref = await recordSyncSend(c, prepared, result);
-		if (!result.ok) {
-			const answer = problemResponse(result.problem);
-			if (ref) answer.headers.set("Location", locationOf(ref));
-			return observeRelay(report, answer, c.get("log"));
+		const outcome = await sendMessage(sendContext(c), () => readJson(c), { async: prefersAsync(c) });
+		if (outcome.kind === "accepted") {
+			acceptedHeaders(c, outcome.accepted.ref);
+			return c.json(outcome.accepted, 202);
 		}
-		c.get("log").relayId = result.sent.id;
+		const { delivered, ref } = outcome;
+		if (!delivered.ok) {
+			const answer = problemResponse(delivered.problem);
+			if (ref) answer.headers.set("Location", locationOf(ref));
+			return observeRelay(outcome, answer, c.get("log"));
+		}
+		c.get("log").relayId = delivered.sent.id;
 		if (ref) c.header("Location", locationOf(ref));
-		return observeRelay(report, c.json({ ...result.sent, ...(ref ? { ref } : {}) }, 200), c.get("log"));
+		return observeRelay(outcome, c.json({ ...delivered.sent, ...(ref ? { ref } : {}) }, 200), c.get("log"));
 	});
-
-/** Async: validated and composed, then queued (202) — never delivered here. */
-async function sendLater(c: Context<AppEnv>, prepared: Prepared): Promise<Response> {
-	refusePublicAsync(c);
-	const env = asyncBindings(c);
-	if ((await backlogRoom(c, env.DB, 1)) < 1) throw ApiProblem.of(backlogFull());
-	const accepted = await accept(c, env, prepared, Date.now());
-	acceptedHeaders(c, accepted.ref);
-	return c.json(accepted, 202);
-}
-
-/** The record of a sync send (when D1 is bound); its ref. */
-async function recordSyncSend(c: Context<AppEnv>, prepared: Prepared, result: Delivered): Promise<string | undefined> {
-	const db = c.env.DB;
-	if (!db) return undefined;
-	const written = syncRecord(db, senderOf(c), prepared, result, Date.now());
-	await writeSyncRecords(db, [written]);
-	afterRecordsWritten(c, [written.ref]);
-	return written.ref;
-}

@@ -7,9 +7,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context, Handler } from "hono";
 import { deleteSuppression, getSuppression, listSuppressions } from "../../events/suppressions";
-import { ApiProblem } from "../problem";
+import { ProblemError } from "../../send/problem";
 import type { AppEnv } from "../types";
 import { problems, security } from "./common";
+import { badCursor, queryOf, storeFor } from "./store-access";
 
 const PAGE = 100;
 
@@ -23,6 +24,8 @@ const SuppressionSchema = z
 	})
 	.openapi("Suppression");
 
+const ListQuery = z.object({ cursor: z.string().optional() });
+
 const emailParam = z.object({
 	email: z.string().openapi({ param: { name: "email", in: "path" }, example: "ben@example.com" }),
 });
@@ -32,7 +35,7 @@ export const listSuppressionsRoute = createRoute({
 	path: "/v1/suppressions",
 	summary: "Suppressed addresses (hard bounces and complaints), in email order",
 	security: [security.bearer],
-	request: { query: z.object({ cursor: z.string().optional() }) },
+	request: { query: ListQuery },
 	responses: {
 		200: {
 			description: "A page",
@@ -68,12 +71,14 @@ export const deleteSuppressionRoute = createRoute({
 });
 
 /** The DB and the api_user, for a server caller only. */
-function access(c: Context<AppEnv>): { db: D1Database; apiUser: string } {
-	if (c.get("caller").kind !== "bearer") throw new ApiProblem("forbidden", "the suppression list needs an API key");
-	const db = c.env.DB;
-	if (!db) throw new ApiProblem("config_invalid", "the DB binding (D1) is missing: there is no suppression list");
-	return { db, apiUser: c.get("config").smtp.user };
-}
+const access = (c: Context<AppEnv>): { db: D1Database; apiUser: string } => ({
+	db: storeFor(c, {
+		allowed: (caller) => caller.kind === "bearer",
+		refused: "the suppression list needs an API key",
+		unbound: "the DB binding (D1) is missing: there is no suppression list",
+	}),
+	apiUser: c.get("config").smtp.user,
+});
 
 const cursorOf = (email: string) => btoa(email).replaceAll("=", "");
 function afterOf(cursor: string | undefined): string | undefined {
@@ -81,18 +86,16 @@ function afterOf(cursor: string | undefined): string | undefined {
 	try {
 		return atob(cursor);
 	} catch {
-		throw new ApiProblem("validation_failed", "cursor is not one this API gave out", {
-			errors: [{ path: "cursor", message: "is not a cursor from nextCursor" }],
-		});
+		throw badCursor("is not a cursor from nextCursor");
 	}
 }
 
 const notSuppressed = (email: string) =>
-	new ApiProblem("suppression_not_found", `${email} is not on the suppression list`);
+	new ProblemError("suppression_not_found", `${email} is not on the suppression list`);
 
 export const listSuppressionsHandler: Handler<AppEnv> = async (c) => {
 	const { db, apiUser } = access(c);
-	const page = await listSuppressions(db, apiUser, afterOf(c.req.query("cursor")), PAGE);
+	const page = await listSuppressions(db, apiUser, afterOf(queryOf(c, ListQuery).cursor), PAGE);
 	return c.json({ suppressions: page.items, nextCursor: page.last ? cursorOf(page.last) : null }, 200);
 };
 

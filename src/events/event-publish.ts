@@ -11,27 +11,30 @@
  * Without a queue there is no hold and no retry: the event is stored and
  * attempted once at once, in the background, with `ref: null` when unmatched.
  */
-import type { Context } from "hono";
-import type { ProviderEvent } from "../events/engagelab-payload";
-import { holdEvent } from "../events/held-events";
-import { outboundOf, type RecordRef } from "../events/provider-outbound";
-import { recordWritten } from "../events/record-written";
-import { addDelivery, attemptDelivery } from "../events/webhook-deliveries";
-import { publish } from "../events/webhook-job";
-import { background } from "./background";
-import type { AppEnv } from "./types";
+import type { ProviderEvent } from "./engagelab-payload";
+import { holdEvent } from "./held-events";
+import { outboundOf, type RecordRef } from "./provider-outbound";
+import { recordWritten } from "./record-written";
+import { addDelivery, attemptDelivery } from "./webhook-deliveries";
+import { publish, type WebhookQueue } from "./webhook-job";
+
+/** Where webhooks go, and where to hand work that must not hold up the callback's answer. */
+export interface PublishContext {
+	db: D1Database;
+	queue: WebhookQueue | undefined;
+	events: { webhookUrl?: string; webhookSecret?: Uint8Array };
+	background: (work: Promise<unknown>) => void;
+}
 
 export async function publishProviderEvent(
-	c: Context<AppEnv>,
-	db: D1Database,
+	{ db, queue, events, background }: PublishContext,
 	event: ProviderEvent,
 	record?: RecordRef,
 ): Promise<void> {
-	const { webhookUrl, webhookSecret } = c.get("config").events;
+	const { webhookUrl, webhookSecret } = events;
 	const outbound = outboundOf(event, record ?? null);
 	if (!webhookUrl || !webhookSecret || !outbound) return;
 	const now = Date.now();
-	const queue = c.env.SEND_QUEUE;
 	if (queue) {
 		if (!record) return holdEvent(queue, event.id);
 		// The record may be written but not yet announced (the send's background work is still on its way).
@@ -42,7 +45,6 @@ export async function publishProviderEvent(
 	const stream = record?.ref ?? event.relayId;
 	if (!(await addDelivery(db, { id: event.id, stream, ref: record?.ref ?? null, event: outbound }, now))) return;
 	background(
-		c,
 		attemptDelivery(db, { url: webhookUrl, secret: webhookSecret }, event.id, now).then((next) => {
 			if (next.attempt && !next.attempt.ok) {
 				console.warn(

@@ -4,7 +4,9 @@
  * deleted when the record is final. Nothing else of the body is kept.
  */
 import type { ComposedMessage } from "../mime";
-import type { Envelope } from "../store/types";
+import type { Envelope, MessageRecord } from "../store/types";
+import { utf8AddressPaths } from "./message-input";
+import type { Prepared } from "./types";
 
 export const spoolKey = (ref: string) => `spool/${ref}`;
 
@@ -40,6 +42,26 @@ export async function unspool(
 		eightBit: envelope.eightBit,
 		smtpUtf8: envelope.smtpUtf8,
 		warnings: [],
+	};
+}
+
+/**
+ * A record's spooled message, ready for the relay again, with the envelope
+ * still to deliver (only the pending recipients after a partial 4xx);
+ * undefined when the record has no spooled bytes or they are gone.
+ */
+export async function spooledMessage(bucket: R2Bucket, record: MessageRecord): Promise<Prepared | undefined> {
+	const envelope = record.envelope;
+	if (!envelope || !record.spoolKey) return undefined;
+	const to = record.pendingTo ?? envelope.to;
+	const composed = await unspool(bucket, record.spoolKey, record.messageId, { ...envelope, to });
+	if (!composed) return undefined;
+	return {
+		composed,
+		subject: record.subject,
+		// Only the envelope is left to name an address by: `from`, `to[i]`.
+		utf8Paths: composed.smtpUtf8 ? utf8AddressPaths({ from: envelope.from, to }) : [],
+		...(record.labelId === null ? {} : { labelId: record.labelId }),
 	};
 }
 

@@ -10,14 +10,10 @@
 import type { Config } from "../config";
 import { SmtpSession } from "../smtp";
 import { MAX_SESSIONS, planSessions, runPooled } from "./batch-plan";
+import { deliver, failure, smtpConfigFor } from "./deliver";
 import { problem } from "./problem";
-import { type Delivered, deliver, failure, type Prepared, smtpConfigFor } from "./send-path";
 import { COOL_MS } from "./smtp-problem";
-
-export interface Admitted {
-	index: number;
-	prepared: Prepared;
-}
+import type { Admitted, Delivered } from "./types";
 
 /** New sessions one plan may open after its session became unusable (each is a connection). */
 const MAX_REOPENS = 3;

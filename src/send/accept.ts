@@ -3,13 +3,18 @@
  * `scheduled` record with its first event, and a `send` job on the queue
  * (delayed up to the queue's maximum; the consumer re-enqueues the rest).
  */
-import type { Prepared } from "../api/send-path";
 import { createRecord, moveStatus } from "../store/messages";
 import type { Envelope } from "../store/types";
 import { DELIVERY_WINDOW_MS, queueDelaySeconds } from "../util/backoff";
 import { newRef } from "./ref";
 import { spool } from "./spool";
-import type { SendJob } from "./types";
+import type { Prepared } from "./types";
+
+/** A `send` message on SEND_QUEUE: only the reference; the rest is in D1 and R2 (the consumer is src/records/). */
+export type SendJob = {
+	kind: "send";
+	ref: string;
+};
 
 export interface AsyncBindings {
 	DB: D1Database;
@@ -38,7 +43,7 @@ export const recordFields = (sender: Sender, prepared: Prepared, ref: string, no
 	messageId: prepared.composed.messageId,
 	from: prepared.composed.envelope.from,
 	to: prepared.composed.envelope.to,
-	subject: prepared.body.subject,
+	subject: prepared.subject,
 	...(prepared.labelId === undefined ? {} : { labelId: prepared.labelId }),
 	createdAt: now,
 });

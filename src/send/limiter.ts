@@ -4,9 +4,9 @@
  * per public key.
  */
 import type { Config, PublicKey } from "../config";
-import { ipLimiterName, keyLimiterName } from "./auth/public-key";
+import type { Bindings } from "../env";
 import { problem } from "./problem";
-import type { Bindings } from "./types";
+import { ipLimiterName, keyLimiterName } from "./public-message";
 
 /** Where the limit stood at the last answer from its object (for the RateLimit headers). */
 export interface LimitState {

@@ -1,6 +1,6 @@
 /** How a batch is spread over SMTP sessions (a pure function: no relay needed). */
 import { describe, expect, it } from "vitest";
-import { MAX_SESSIONS, planSessions, runPooled } from "../../src/api/batch-plan";
+import { MAX_SESSIONS, planSessions, runPooled } from "../../src/send/batch-plan";
 
 const items = (label: string | undefined, n: number, from = 0) =>
 	Array.from({ length: n }, (_, i) => ({ label, n: from + i }));

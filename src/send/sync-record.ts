@@ -3,12 +3,14 @@
  * caller already has the answer, the record lets it (and provider events)
  * find the message later by its ref.
  */
-import type { Delivered, Prepared } from "../api/send-path";
+import { recordsWritten } from "../events/record-written";
 import { eventStatement, insertRecord, type NewRecord } from "../store/messages";
 import { DELIVERY_WINDOW_MS } from "../util/backoff";
 import { recordFields, type Sender } from "./accept";
+import { type SendContext, senderOf } from "./context";
 import { errorOf } from "./outcome";
 import { newRef } from "./ref";
+import type { Admitted, Delivered, Prepared } from "./types";
 
 const statusOf = (d: Delivered) => (d.ok ? "sent" : d.problem.code === "delivery_unknown" ? "unknown" : "failed");
 
@@ -42,4 +44,29 @@ export async function writeSyncRecords(
 ): Promise<void> {
 	const statements = records.flatMap((r) => r.statements);
 	if (statements.length) await db.batch(statements);
+}
+
+/**
+ * The records of a request's sync deliveries (when D1 is bound), in one
+ * batch; then, in the background, their delivery events. Ref by request index.
+ */
+export async function recordDeliveries(
+	ctx: SendContext,
+	admitted: readonly Admitted[],
+	delivered: ReadonlyMap<number, Delivered>,
+): Promise<Map<number, string>> {
+	const refs = new Map<number, string>();
+	const db = ctx.env.DB;
+	if (!db) return refs;
+	const now = Date.now();
+	const written = admitted.flatMap(({ index, prepared }) => {
+		const d = delivered.get(index);
+		if (!d) return [];
+		const record = syncRecord(db, senderOf(ctx), prepared, d, now);
+		refs.set(index, record.ref);
+		return [record];
+	});
+	await writeSyncRecords(db, written);
+	ctx.background(recordsWritten(db, ctx.env.SEND_QUEUE, ctx.config.events, refs.values()));
+	return refs;
 }

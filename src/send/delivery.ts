@@ -1,21 +1,20 @@
 /**
- * The one way a message reaches the relay, for /v1/send, /v1/batch and any
- * later caller (a queue consumer): `deliverMessages`. With the pool on
+ * The one way a message reaches the relay, for every door (/v1/send,
+ * /v1/batch, the RPC door through them, the queue consumer): `deliverMessages`. With the pool on
  * (SMTP_POOL, the RELAY_POOL binding) each message goes to a RelayPool object
  * that holds warm sessions; what no pool object takes, and everything with the
  * pool off, goes the direct way (batch-delivery.ts: sessions opened here).
  */
 import type { Config } from "../config";
+import type { Bindings } from "../env";
 import { errorFromData, type PoolJob, type PoolOutcome, sendThroughPool, shardName } from "../pool";
 import { SmtpError } from "../smtp";
-import { type Admitted, deliverBatch, notSentAfter536 } from "./batch-delivery";
+import { deliverBatch, notSentAfter536 } from "./batch-delivery";
 import { MAX_SESSIONS, runPooled } from "./batch-plan";
-import { checkCapabilities, type Delivered, failure, type Prepared, sentResult, smtpConfigFor } from "./send-path";
-import type { Bindings, LogFields } from "./types";
+import { checkCapabilities, failure, sentResult, smtpConfigFor } from "./deliver";
+import type { Admitted, Delivered, Prepared } from "./types";
 
-export type { Admitted };
-
-/** How the answer reached the relay, for `Server-Timing: relay` and the log line. */
+/** How the messages reached the relay (the HTTP door shows it as `Server-Timing: relay` and in its log line). */
 export interface RelayUse {
 	ms: number;
 	/** Every message that reached the relay went on a session that was already open. */
@@ -73,15 +72,6 @@ export async function deliverMessages(
 	}
 	const relay = warmth.length ? { ms: Date.now() - started, warm: warmth.every(Boolean) } : undefined;
 	return relay ? { results, relay } : { results };
-}
-
-/** Marks an answer that reached the relay: `Server-Timing: relay;dur=…;desc="warm"|"new"` and the log line. */
-export function observeRelay(report: DeliveryReport, response: Response, log: LogFields): Response {
-	if (!report.relay) return response;
-	const how = report.relay.warm ? "warm" : "new";
-	response.headers.set("Server-Timing", `relay;dur=${report.relay.ms};desc="${how}"`);
-	log.relay = how;
-	return response;
 }
 
 function jobFor(prepared: Prepared, smtp: ReturnType<typeof smtpConfigFor>, idleMs: number): PoolJob {

@@ -5,8 +5,8 @@
  * no list, and nothing is refused.
  */
 import { suppressedAmong } from "../events/suppressions";
-import { ApiProblem, type Rejected } from "./problem";
-import type { Prepared } from "./send-path";
+import { ProblemError, type Rejected } from "./problem";
+import type { Prepared } from "./types";
 
 export async function refuseSuppressed(
 	db: D1Database | undefined,
@@ -26,7 +26,7 @@ export async function refuseSuppressed(
 			reply: "on the suppression list (hard bounce or complaint); DELETE /v1/suppressions/{email} lifts it",
 		}));
 	if (!kept.length) {
-		throw new ApiProblem(
+		throw new ProblemError(
 			"recipient_suppressed",
 			`every recipient is on the suppression list: ${refused.map((r) => r.address).join(", ")}`,
 			{ rejected: refused },

@@ -1,7 +1,9 @@
 /**
- * The one error helper: every failure the API answers is an RFC 9457
- * `application/problem+json` document with a stable machine `code`, built
- * here from the code table so status, title and headers never disagree.
+ * The outcome model for failures, as plain data: every failure of the send
+ * path is a Problem (RFC 9457's fields) with a stable machine `code`, built
+ * here from the code table so status, title and Retry-After never disagree.
+ * How a door renders one is the door's business (api/problem-response.ts:
+ * application/problem+json; the RPC door: EdgeSendError).
  */
 import type { FieldError } from "../util/field-path";
 
@@ -95,9 +97,9 @@ export function problem(code: ProblemCode, detail: string, extras: ProblemExtras
 	};
 }
 
-/** A problem thrown from anywhere below a route; the app's error handler answers it. */
-export class ApiProblem extends Error {
-	override readonly name = "ApiProblem";
+/** A problem thrown from anywhere in the send path (or a door); the door answers it. */
+export class ProblemError extends Error {
+	override readonly name = "ProblemError";
 	readonly problem: Problem;
 
 	constructor(code: ProblemCode, detail: string, extras: ProblemExtras = {}) {
@@ -106,22 +108,14 @@ export class ApiProblem extends Error {
 	}
 
 	/** Throws an already-built problem. */
-	static of(p: Problem): ApiProblem {
-		return new ApiProblem(p.code, p.detail, p);
+	static of(p: Problem): ProblemError {
+		return new ProblemError(p.code, p.detail, p);
 	}
 }
 
-/** The HTTP answer for a problem (Retry-After from the document). */
-export function problemResponse(p: Problem): Response {
-	const h = new Headers({ "Content-Type": "application/problem+json" });
-	if (p.retryAfter !== undefined) h.set("Retry-After", String(p.retryAfter));
-	if (p.status === 401) h.set("WWW-Authenticate", 'Bearer realm="edgesend"');
-	return new Response(JSON.stringify(p), { status: p.status, headers: h });
-}
-
 /** A 400 listing each bad field. */
-export const validationProblem = (errors: FieldError[]): ApiProblem =>
-	new ApiProblem(
+export const validationProblem = (errors: FieldError[]): ProblemError =>
+	new ProblemError(
 		"validation_failed",
 		`${errors.length} invalid field${errors.length === 1 ? "" : "s"}: ${errors.map((e) => e.path || "(body)").join(", ")}`,
 		{ errors },

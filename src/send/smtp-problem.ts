@@ -4,7 +4,7 @@
  * go back, and the relay's `536` cools the api_user down.
  */
 import type { SmtpConfigError, SmtpError, SmtpStage } from "../smtp";
-import { ApiProblem, type Problem, problem, validationProblem } from "./problem";
+import { type Problem, ProblemError, problem, validationProblem } from "./problem";
 
 /** How long a `536 Frequency limited` stops all sending: the relay's window is a minute. */
 export const COOL_MS = 60_000;
@@ -101,9 +101,9 @@ const settingOf: Record<string, string> = {
 };
 
 /** A setting the SMTP client refused before connecting, as the setting's name. */
-export function configProblem(error: SmtpConfigError): ApiProblem {
+export function configProblem(error: SmtpConfigError): ProblemError {
 	const setting = settingOf[error.field] ?? error.field;
-	return new ApiProblem("config_invalid", `invalid settings: ${setting}: ${error.message}`, {
+	return new ProblemError("config_invalid", `invalid settings: ${setting}: ${error.message}`, {
 		errors: [{ path: setting, message: error.message }],
 	});
 }

@@ -9,7 +9,7 @@
  * attachment.
  */
 import { concatBytes } from "../util/bytes";
-import { ApiProblem } from "./problem";
+import { ProblemError } from "./problem";
 
 export const FETCH_TIMEOUT_MS = 10_000;
 export const MAX_REDIRECTS = 3;
@@ -36,7 +36,7 @@ export async function fetchAttachment(
 	at: { index: number; filename: string; maxBytes: number; budget: FetchBudget; timeoutMs?: number },
 ): Promise<FetchedAttachment> {
 	const problem = (code: "attachment_fetch_failed" | "attachment_unavailable", reason: string) =>
-		new ApiProblem(code, `attachments[${at.index}] (${at.filename}): ${reason}`, {
+		new ProblemError(code, `attachments[${at.index}] (${at.filename}): ${reason}`, {
 			errors: [{ path: `attachments[${at.index}].url`, message: reason }],
 		});
 	const fail = (reason: string) => problem("attachment_fetch_failed", reason);
@@ -82,7 +82,7 @@ export async function fetchAttachment(
 			chunks.push(chunk);
 		}
 	} catch (error) {
-		if (error instanceof ApiProblem) throw error;
+		if (error instanceof ProblemError) throw error;
 		throw later("the download broke off");
 	}
 	const bytes = concatBytes(chunks);

@@ -2,9 +2,9 @@
  * What one delivery attempt means for a record: the final status it ends
  * in, or that it is worth another attempt (and which recipients still need one).
  */
-import { type Problem, retryableCodes } from "../api/problem";
-import type { Delivered } from "../api/send-path";
 import type { MessageStatus } from "../store/types";
+import { type Problem, retryableCodes } from "./problem";
+import type { Delivered } from "./types";
 
 export type Verdict =
 	| { final: true; status: Extract<MessageStatus, "sent" | "failed" | "unknown">; problem?: Problem }

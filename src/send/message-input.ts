@@ -4,11 +4,11 @@
  * address sits, for checks that must name the field (public-key recipients,
  * SMTPUTF8).
  */
-import { type AttachmentInput, formatPath, type MessageInput } from "../mime";
+import type { AttachmentInput, MessageInput } from "../mime";
 import { type Mailbox, needsSmtpUtf8, normalizeEmail, splitMailbox } from "../util/address";
 import { decodeBase64 } from "../util/bytes";
-import type { PathSegment } from "../util/field-path";
-import type { MessageBody } from "./schemas";
+import { formatPath, type PathSegment } from "../util/field-path";
+import type { MessageBody } from "./message-schema";
 import { type FetchBudget, fetchAttachment } from "./url-attachment";
 
 type MailboxField = MessageBody["from"];
@@ -43,7 +43,7 @@ export const recipientsOf = (body: MessageBody): { path: string; email: string }
 	}));
 
 /** Paths of the addresses that need the relay's SMTPUTF8 (a UTF-8 local part). */
-export const utf8AddressPaths = (body: MessageBody): string[] =>
+export const utf8AddressPaths = (body: Pick<MessageBody, "from" | "to" | "cc" | "bcc" | "replyTo">): string[] =>
 	[
 		...locate("from", body.from),
 		...locate("to", body.to),

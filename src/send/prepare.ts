@@ -1,0 +1,72 @@
+/**
+ * The first stage of every send: validate the body (and a public key's
+ * rules), fetch `url` attachments, compose, check the size, and drop
+ * suppressed recipients. Every failure leaves here as a thrown ProblemError.
+ */
+import type { Config } from "../config";
+import { type ComposedMessage, composeMessage, MimeValidationError } from "../mime";
+import { fieldErrors } from "../util/field-path";
+import type { Caller } from "./caller";
+import { resolveAttachments, toMessageInput, utf8AddressPaths } from "./message-input";
+import { MessageSchema } from "./message-schema";
+import { ProblemError, validationProblem } from "./problem";
+import { checkPublicMessage, withPublicDefaults } from "./public-message";
+import { refuseSuppressed } from "./suppression-check";
+import type { Prepared } from "./types";
+import { FetchBudget } from "./url-attachment";
+
+/** How large one message may be, and the request's fetch budget (a batch shares one of each). */
+export interface PrepareBounds {
+	maxBytes: number;
+	/** What the bound is, for the 413: `MAX_MESSAGE_BYTES`, or the batch's total. */
+	what: string;
+	fetches: FetchBudget;
+}
+
+/** One message's bounds: MAX_MESSAGE_BYTES and a fetch budget of its own. */
+export const messageBounds = (config: Config): PrepareBounds => ({
+	maxBytes: config.maxMessageBytes,
+	what: "MAX_MESSAGE_BYTES",
+	fetches: new FetchBudget(),
+});
+
+/** Validates and composes one message, refusing suppressed recipients when `db` is given; throws ProblemError (400, 403, 413, 422, 503). */
+export async function prepareMessage(
+	input: unknown,
+	config: Config,
+	caller: Caller,
+	db?: D1Database,
+	bounds: PrepareBounds = messageBounds(config),
+): Promise<Prepared> {
+	const parsed = MessageSchema.safeParse(caller.kind === "public" ? withPublicDefaults(caller.key, input) : input);
+	if (!parsed.success) throw validationProblem(fieldErrors(parsed.error.issues));
+	const body = parsed.data;
+	if (caller.kind === "public") {
+		checkPublicMessage(caller.key, body);
+		// The key's label, never the request's (checkPublicMessage refused any other).
+		if (caller.key.labelId === undefined) delete body.labelId;
+		else body.labelId = caller.key.labelId;
+	}
+	const attachments = await resolveAttachments(body, bounds.maxBytes, bounds.fetches);
+	let composed: ComposedMessage;
+	try {
+		composed = composeMessage(toMessageInput(body, attachments));
+	} catch (error) {
+		if (error instanceof MimeValidationError) throw validationProblem(fieldErrors(error.issues));
+		throw error;
+	}
+	if (composed.size > bounds.maxBytes) {
+		throw new ProblemError(
+			"payload_too_large",
+			`the encoded message is ${composed.size} bytes; ${bounds.what} leaves ${bounds.maxBytes}`,
+		);
+	}
+	const prepared: Prepared = {
+		composed,
+		subject: body.subject,
+		utf8Paths: composed.smtpUtf8 ? utf8AddressPaths(body) : [],
+		...(body.labelId === undefined ? {} : { labelId: String(body.labelId) }),
+		...(body.sendAt === undefined ? {} : { sendAt: body.sendAt }),
+	};
+	return refuseSuppressed(db, config.smtp.user, prepared);
+}
