@@ -25,7 +25,7 @@ export interface PublicKey {
 }
 
 export interface Config {
-	/** The api_user itself: a label is added per message (api/send-path.ts). */
+	/** The api_user itself: a label is added per message (send/deliver.ts smtpConfigFor). */
 	smtp: Pick<SmtpConfig, "host" | "port" | "security" | "user" | "pass" | "ehloName"> & {
 		/** Connect and reply timeout; the client's own defaults when unset. */
 		timeoutMs?: number;

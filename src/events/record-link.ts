@@ -1,5 +1,5 @@
 /**
- * Provider events on message records (src/records/): matched by relay id.
+ * Provider events on message records (src/store/): matched by relay id.
  * An event whose record exists is appended to its events and may move its
  * status (status-rules.ts); one that came first waits in `provider_events`
  * (ref NULL) and is attached when the record's relay id is written. Its

@@ -2,9 +2,9 @@
  * The message records in D1: create, move status (only from the statuses a
  * move allows, so two writers never both win), append events, look up by ref
  * (scoped to its owner) or by the relay's id. Every function takes the D1
- * handle; nothing here knows HTTP or SMTP. Below both the send path
- * (src/records/) and the delivery events (src/events/), so neither reaches
- * sideways into the other for it.
+ * handle; nothing here knows HTTP or SMTP. Below the send path (src/send/),
+ * the queue consumer (src/records/) and the delivery events (src/events/),
+ * so none reaches sideways into another for it.
  */
 import { placeholders } from "../util/sql";
 import type { Envelope, MessageEvent, MessageRecord, MessageStatus } from "./types";

@@ -1,7 +1,7 @@
 /**
  * What a message record is (migrations/0001_records.sql), as the code sees
- * it: shared by the send path (src/records/) and the delivery events
- * (src/events/), which both sit above this store.
+ * it: shared by the send path (src/send/), the queue consumer (src/records/)
+ * and the delivery events (src/events/), which all sit above this store.
  */
 
 /** queued/scheduled → sending → sent | failed | unknown; queued/scheduled → canceled. */
