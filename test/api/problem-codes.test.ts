@@ -1,16 +1,17 @@
 /**
- * The problem codes the code can answer, the README's table of them and the
- * OpenAPI document agree: a code added in one place and forgotten in another
+ * The problem codes the code can answer, the table of them in docs/api.md
+ * ("Errors") and the OpenAPI document agree: a code added in one place and forgotten in another
  * fails here.
  */
 import { describe, expect, it } from "vitest";
-import readme from "../../README.md?raw";
+import api from "../../docs/api.md?raw";
 import { problemCodes } from "../../src/send/problem";
+import { sectionOf } from "../docs/markdown";
 import { callEntry } from "./support";
 
-/** `| 404 | \`message_not_found\` | …` rows of the README's Errors table: code → statuses. */
-function readmeTable(): Map<string, Set<number>> {
-	const section = readme.slice(readme.indexOf("### Errors"), readme.indexOf("\n## ", readme.indexOf("### Errors")));
+/** `| 404 | \`message_not_found\` | …` rows of docs/api.md's Errors table: code → statuses. */
+function errorsTable(): Map<string, Set<number>> {
+	const section = sectionOf(api, "Errors").join("\n");
 	const rows = new Map<string, Set<number>>();
 	for (const [, status, code] of section.matchAll(/^\| (\d{3}) \| `([a-z_]+)`/gm)) {
 		rows.set(code, (rows.get(code) ?? new Set()).add(Number(status)));
@@ -19,8 +20,8 @@ function readmeTable(): Map<string, Set<number>> {
 }
 
 describe("problem codes", () => {
-	it("every code is in the README's table with its status, and the table names no other", () => {
-		const table = readmeTable();
+	it("every code is in docs/api.md's table with its status, and the table names no other", () => {
+		const table = errorsTable();
 		expect(table.size).toBeGreaterThan(20);
 		for (const [code, { status }] of Object.entries(problemCodes)) {
 			expect([...(table.get(code) ?? [])], code).toEqual([status]);
