@@ -23,4 +23,8 @@ export default {
 export { EdgeSend } from "./edgesend";
 export { IdempotencyStore, RateLimiter } from "./limit";
 export { RelayPool } from "./pool";
+export { MessageDirectory } from "./store/directory";
+export { MessageShard } from "./store/message-shard";
+export { RelayIndex } from "./store/relay-index";
+export { SuppressionList } from "./store/suppression-list";
 export type * from "./rpc";

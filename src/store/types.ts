@@ -1,7 +1,8 @@
 /**
- * What a message record is (migrations/0001_records.sql), as the code sees
- * it: shared by the send path (src/send/), the queue consumer (src/records/)
- * and the delivery events (src/events/), which all sit above this store.
+ * What a message record is, as the code sees it: shared by the send path,
+ * the queue consumer and the delivery events, which all sit above this store.
+ * The record lives in a MessageShard Durable Object (message-shard.ts); its
+ * ref names which one (ref.ts).
  */
 
 /** queued/scheduled → sending → sent | failed | unknown; queued/scheduled → canceled. */
@@ -13,7 +14,7 @@ export const MESSAGE_STATUSES = [
 	"failed",
 	"canceled",
 	"unknown",
-	// Moved by the provider's events after `sent` (src/events/status-rules.ts).
+	// Moved by the provider's events after `sent` (forwardStatus below).
 	"soft_bounced",
 	"delivered",
 	"bounced",
@@ -27,6 +28,37 @@ export const WAITING_STATUSES: readonly MessageStatus[] = ["queued", "scheduled"
 export const FINAL_STATUSES: readonly MessageStatus[] = MESSAGE_STATUSES.filter(
 	(status) => status !== "sending" && !WAITING_STATUSES.includes(status),
 );
+
+/** Statuses the provider's events move a sent record to, in the only order they may go: forward. */
+const PROVIDER_RANK: Partial<Record<MessageStatus, number>> = {
+	sent: 1,
+	soft_bounced: 2,
+	delivered: 3,
+	bounced: 4,
+	complained: 5,
+};
+export type ProviderStatus = "soft_bounced" | "delivered" | "bounced" | "complained";
+
+/** The status after an event that moves towards `target`, or undefined when `current` stays. */
+export function forwardStatus(current: MessageStatus, target: ProviderStatus | undefined): MessageStatus | undefined {
+	if (!target) return undefined;
+	const from = PROVIDER_RANK[current];
+	// Records still waiting, failed or unknown on our side are not moved by the provider's word.
+	if (from === undefined) return undefined;
+	return (PROVIDER_RANK[target] ?? 0) > from ? target : undefined;
+}
+
+/** Whether only the provider's events lead to `status` (so the message was `sent` before). */
+export const movedByProvider = (status: MessageStatus): boolean => (PROVIDER_RANK[status] ?? 0) > 1;
+
+/** A free-form label on a message (Resend's shape): kept on the record, filterable, in every webhook. */
+export interface Tag {
+	name: string;
+	value: string;
+}
+
+/** Which way a message reached a relay: the configured first route, or the second one (failover). */
+export type Route = "primary" | "fallback";
 
 /** The SMTP envelope and what the session must offer, kept until the record is final. */
 export interface Envelope {
@@ -51,11 +83,15 @@ export interface MessageRecord {
 	apiUser: string;
 	status: MessageStatus;
 	messageId: string;
+	/** The first relay id; `relayIds` has every one (a partial retry is a message of its own at the relay). */
 	relayId: string | null;
+	relayIds: string[];
+	route: Route | null;
 	from: string;
 	to: string[];
 	subject: string;
 	labelId: string | null;
+	tags: Tag[];
 	createdAt: number;
 	sendAt: number | null;
 	sentAt: number | null;
@@ -63,8 +99,43 @@ export interface MessageRecord {
 	nextAttemptAt: number | null;
 	attempts: number;
 	lastError: unknown;
-	envelope: Envelope | null;
-	spoolKey: string | null;
 	/** Recipients still to deliver after a partial 4xx; null: the whole envelope. */
 	pendingTo: string[] | null;
+}
+
+/**
+ * An outbound event as the store keeps it until it is delivered: the facts,
+ * not a wire format (src/events/ renders it as ours or Resend's).
+ */
+export interface OutboxEvent {
+	/** `message.sent`, `message.delivered`, … */
+	type: string;
+	/** When it happened (epoch ms). */
+	at: number;
+	ref: string | null;
+	messageId: string | null;
+	relayId: string;
+	/** The record's recipients (joined), or the event's own recipient. */
+	to: string | null;
+	detail: string | null;
+	from: string | null;
+	subject: string | null;
+	tags: Tag[];
+	route: Route | null;
+}
+
+/** A provider event as the store files it on a record (src/events/ decides its target status and webhook). */
+export interface LinkedEvent {
+	/** Stable for the same event (a redelivered callback has the same id). */
+	id: string;
+	relayId: string;
+	recipient: string | null;
+	/** Our name for it (`delivered`, `bounced`, …). */
+	type: string;
+	at: number;
+	detail: string | null;
+	/** The status it moves a record towards (forward only). */
+	moveTo?: ProviderStatus;
+	/** Its outbound webhook type, if it has one. */
+	webhook?: string;
 }

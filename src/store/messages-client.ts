@@ -1,0 +1,125 @@
+/**
+ * The store as its callers use it: the object each key lives in (a ref's
+ * shard, a relay id's index, an address's suppression list), the directory
+ * noted once per isolate, and the reads that span objects — a newest-first
+ * page across shards and days, suppressions of many addresses, one call per
+ * object touched.
+ */
+import type { MessageDirectory } from "./directory";
+import type { MessageShard } from "./message-shard";
+import { placeOf, shardName } from "./ref";
+import type { RelayIndex } from "./relay-index";
+import { indexName, SUPPRESSION_SHARDS, suppressionName } from "./relay-index-name";
+import type { Cursor, ListFilter } from "./shard-read";
+import type { Suppression, SuppressionList } from "./suppression-list";
+import type { MessageRecord } from "./types";
+
+export interface StoreBindings {
+	MESSAGES: DurableObjectNamespace<MessageShard>;
+	RELAY_INDEX: DurableObjectNamespace<RelayIndex>;
+	SUPPRESSIONS: DurableObjectNamespace<SuppressionList>;
+	DIRECTORY: DurableObjectNamespace<MessageDirectory>;
+}
+
+const byName = <T extends Rpc.DurableObjectBranded | undefined>(ns: DurableObjectNamespace<T>, name: string) =>
+	ns.get(ns.idFromName(name));
+
+/** The shard holding `ref`, or undefined for something that is not a ref (a 404, never a lookup). */
+export function shardOf(env: Pick<StoreBindings, "MESSAGES">, ref: string) {
+	const place = placeOf(ref);
+	return place ? byName(env.MESSAGES, shardName(place)) : undefined;
+}
+
+export const shardByName = (env: Pick<StoreBindings, "MESSAGES">, name: string) => byName(env.MESSAGES, name);
+
+export const indexOf = (env: Pick<StoreBindings, "RELAY_INDEX">, key: string) =>
+	byName(env.RELAY_INDEX, indexName(key));
+
+export const indexByName = (env: Pick<StoreBindings, "RELAY_INDEX">, name: string) => byName(env.RELAY_INDEX, name);
+
+const DIRECTORY = "directory";
+const noted = new Set<string>();
+
+/** Notes `ref`'s place for its owner before its record is written (once per isolate and place). */
+export async function notePlace(env: Pick<StoreBindings, "DIRECTORY">, owner: string, ref: string): Promise<void> {
+	const place = placeOf(ref);
+	if (!place) throw new TypeError(`notePlace: ${ref} is not a ref`);
+	const key = `${owner}\n${place.day}\n${place.shard}`;
+	if (noted.has(key)) return;
+	await byName(env.DIRECTORY, DIRECTORY).note(owner, place.day, place.shard);
+	noted.add(key);
+}
+
+/** Most object calls one page may make before it answers what it has (with a cursor to go on). */
+const MAX_CALLS_PER_PAGE = 64;
+
+/**
+ * The owner's records newest first: day by day (the directory says which
+ * shards of a day hold theirs), each shard's newest `limit` before the
+ * cursor, merged. Answers one more than `limit` when there is more.
+ */
+export async function listAcross(
+	env: Pick<StoreBindings, "MESSAGES" | "DIRECTORY">,
+	owner: string,
+	filter: Omit<ListFilter, "before"> & { before?: Cursor; fromDay: number },
+): Promise<{ records: MessageRecord[]; more: boolean }> {
+	const want = filter.limit + 1;
+	const found: MessageRecord[] = [];
+	let calls = 1;
+	let fromDay = filter.fromDay;
+	for (;;) {
+		const days = await byName(env.DIRECTORY, DIRECTORY).placesOf(owner, fromDay, 4);
+		if (!days.length) break;
+		for (const { day, shards } of days) {
+			const pages = await Promise.all(
+				shards.map((shard) => byName(env.MESSAGES, shardName({ day, shard })).list(owner, { ...filter, limit: want })),
+			);
+			calls += shards.length;
+			found.push(...pages.flat());
+			if (found.length >= want) return { records: newestFirst(found).slice(0, want), more: true };
+			if (calls >= MAX_CALLS_PER_PAGE) return { records: newestFirst(found), more: true };
+			fromDay = day - 1;
+		}
+		calls++;
+	}
+	return { records: newestFirst(found), more: false };
+}
+
+const newestFirst = (records: MessageRecord[]) =>
+	records.sort((a, b) => b.createdAt - a.createdAt || (a.ref < b.ref ? 1 : a.ref > b.ref ? -1 : 0));
+
+export const suppressionsOf = (env: Pick<StoreBindings, "SUPPRESSIONS">, apiUser: string, email: string) =>
+	byName(env.SUPPRESSIONS, suppressionName(apiUser, email));
+
+/** Which of `emails` the api_user has suppressed: one call per object the addresses touch. */
+export async function suppressedAmong(
+	env: Pick<StoreBindings, "SUPPRESSIONS">,
+	apiUser: string,
+	emails: readonly string[],
+): Promise<Suppression[]> {
+	const groups = new Map<string, string[]>();
+	for (const email of emails) {
+		const name = suppressionName(apiUser, email);
+		groups.set(name, [...(groups.get(name) ?? []), email]);
+	}
+	const answers = await Promise.all([...groups].map(([name, group]) => byName(env.SUPPRESSIONS, name).among(group)));
+	return answers.flat();
+}
+
+/** A page of the api_user's suppressions in address order: the 16 objects' pages merged. */
+export async function listSuppressions(
+	env: Pick<StoreBindings, "SUPPRESSIONS">,
+	apiUser: string,
+	after: string | null,
+	limit: number,
+): Promise<Suppression[]> {
+	const pages = await Promise.all(
+		Array.from({ length: SUPPRESSION_SHARDS }, (_, n) =>
+			byName(env.SUPPRESSIONS, `s:${apiUser}:${n}`).list(after, limit),
+		),
+	);
+	return pages
+		.flat()
+		.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0))
+		.slice(0, limit);
+}
