@@ -21,7 +21,12 @@ export interface StoredResponse {
 }
 
 export type BeginResult =
-	| { state: "new" }
+	/**
+	 * Go ahead. `since`: when this key was first begun with this request (kept
+	 * 24 h, also after an attempt that gave up), so a retry can name the same
+	 * messages the first attempt may have queued (send/accept.ts derives refs).
+	 */
+	| { state: "new"; since: number }
 	| { state: "in_flight" }
 	| { state: "mismatch" }
 	/** The first attempt began delivering and then vanished: it may have been sent. */
@@ -42,8 +47,11 @@ const CHUNK_CHARS = 256 * 1024;
 
 interface StoredRecord {
 	fingerprint: string;
-	state: "in_flight" | "done" | "unknown";
+	/** `free`: no request holds the key; only `since` is remembered for the same request's retry. */
+	state: "in_flight" | "done" | "unknown" | "free";
 	expiresAt: number;
+	/** When the key was first begun with this fingerprint. */
+	since: number;
 	/** Delivery began (in flight only). */
 	sending: boolean;
 	response?: StoredResponse;
@@ -53,6 +61,7 @@ interface Row extends Record<string, SqlStorageValue> {
 	fingerprint: string;
 	state: string;
 	expires_at: number;
+	since: number | null;
 	sending: number;
 	response: string | null;
 }
@@ -76,12 +85,13 @@ export class IdempotencyStore extends DurableObject {
 		checkFingerprint("begin", fingerprint);
 		const now = this.#now();
 		const record = this.#load(now);
-		if (record && record.fingerprint !== fingerprint) return { state: "mismatch" };
+		if (record && record.state !== "free" && record.fingerprint !== fingerprint) return { state: "mismatch" };
 		if (record?.state === "done" && record.response) return { state: "replay", response: record.response };
 		if (record?.state === "unknown") return { state: "unknown" };
-		if (record) return { state: "in_flight" };
-		await this.#save({ fingerprint, state: "in_flight", expiresAt: now + LEASE_MS, sending: false });
-		return { state: "new" };
+		if (record && record.state !== "free") return { state: "in_flight" };
+		const since = record?.fingerprint === fingerprint ? record.since : now;
+		await this.#save({ fingerprint, state: "in_flight", expiresAt: now + LEASE_MS, sending: false, since });
+		return { state: "new", since };
 	}
 
 	/** Extends the lease of a request still running; false when the key is no longer its own. */
@@ -116,13 +126,14 @@ export class IdempotencyStore extends DurableObject {
 		checkResponse(response);
 		const now = this.#now();
 		const record = this.#load(now);
-		if (record && (record.fingerprint !== fingerprint || record.state === "done")) return;
+		if (record && record.state !== "free" && (record.fingerprint !== fingerprint || record.state === "done")) return;
 		const { status, headers, body } = response;
 		await this.#save({
 			fingerprint,
 			state: "done",
 			expiresAt: now + REPLAY_MS,
 			sending: false,
+			since: record?.fingerprint === fingerprint ? record.since : now,
 			response: { status, headers, body },
 		});
 	}
@@ -139,7 +150,7 @@ export class IdempotencyStore extends DurableObject {
 		if (record?.state !== "in_flight" || record.fingerprint !== fingerprint) return;
 		if (record.sending && !nothingSent) {
 			await this.#save({ ...record, state: "unknown", sending: false, expiresAt: now + REPLAY_MS });
-		} else await this.#clear();
+		} else await this.#save({ ...record, state: "free", sending: false, expiresAt: record.since + REPLAY_MS });
 	}
 
 	/** Deletes the record (and with it the object) once expired; otherwise waits for its expiry. */
@@ -160,19 +171,21 @@ export class IdempotencyStore extends DurableObject {
 	 */
 	#load(now: number): StoredRecord | undefined {
 		const sql = this.#sql();
-		const row = sql.exec<Row>("SELECT fingerprint, state, expires_at, sending, response FROM record").toArray()[0];
+		const row = sql
+			.exec<Row>("SELECT fingerprint, state, expires_at, sending, since, response FROM record")
+			.toArray()[0];
 		if (!row) return undefined;
-		const state = row.state === "done" || row.state === "unknown" ? row.state : "in_flight";
+		const state = row.state === "done" || row.state === "unknown" || row.state === "free" ? row.state : "in_flight";
+		const since = row.since ?? row.expires_at;
 		if (row.expires_at <= now) {
-			if (state !== "in_flight" || !row.sending) return undefined;
-			const unknown: StoredRecord = {
-				fingerprint: row.fingerprint,
-				state: "unknown",
-				expiresAt: now + REPLAY_MS,
-				sending: false,
-			};
-			this.#write(unknown);
-			return unknown;
+			if (state !== "in_flight") return undefined;
+			// A first attempt that vanished: "unknown" once it had begun delivering, else free (its `since` kept).
+			const next: StoredRecord = row.sending
+				? { fingerprint: row.fingerprint, state: "unknown", expiresAt: now + REPLAY_MS, sending: false, since }
+				: { fingerprint: row.fingerprint, state: "free", expiresAt: since + REPLAY_MS, sending: false, since };
+			if (next.expiresAt <= now) return undefined;
+			this.#write(next);
+			return next;
 		}
 		// A record written before bodies were split keeps its body inside `response`.
 		const meta = row.response === null ? undefined : (JSON.parse(row.response) as Partial<StoredResponse>);
@@ -183,6 +196,7 @@ export class IdempotencyStore extends DurableObject {
 			state,
 			expiresAt: row.expires_at,
 			sending: row.sending === 1,
+			since,
 			...(meta ? { response: { status: meta.status as number, headers: meta.headers ?? {}, body } } : {}),
 		};
 	}
@@ -198,13 +212,15 @@ export class IdempotencyStore extends DurableObject {
 		this.#storage.transactionSync(() => {
 			const { body, ...meta } = record.response ?? { body: "" };
 			sql.exec(
-				`INSERT INTO record (id, fingerprint, state, expires_at, sending, response) VALUES (1, ?, ?, ?, ?, ?)
+				`INSERT INTO record (id, fingerprint, state, expires_at, sending, since, response) VALUES (1, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT(id) DO UPDATE SET fingerprint = excluded.fingerprint, state = excluded.state,
-					expires_at = excluded.expires_at, sending = excluded.sending, response = excluded.response`,
+					expires_at = excluded.expires_at, sending = excluded.sending, since = excluded.since,
+					response = excluded.response`,
 				record.fingerprint,
 				record.state,
 				record.expiresAt,
 				record.sending ? 1 : 0,
+				record.since,
 				record.response ? JSON.stringify(meta) : null,
 			);
 			sql.exec("DELETE FROM body_chunk");
@@ -235,6 +251,7 @@ export class IdempotencyStore extends DurableObject {
 				state TEXT NOT NULL,
 				expires_at INTEGER NOT NULL,
 				sending INTEGER NOT NULL DEFAULT 0,
+				since INTEGER,
 				response TEXT
 			)`);
 			sql.exec("CREATE TABLE IF NOT EXISTS body_chunk (seq INTEGER PRIMARY KEY, text TEXT NOT NULL)");
@@ -243,6 +260,7 @@ export class IdempotencyStore extends DurableObject {
 			if (!columns.some((c) => c.name === "sending")) {
 				sql.exec("ALTER TABLE record ADD COLUMN sending INTEGER NOT NULL DEFAULT 0");
 			}
+			if (!columns.some((c) => c.name === "since")) sql.exec("ALTER TABLE record ADD COLUMN since INTEGER");
 			this.#schemaReady = true;
 		}
 		return sql;

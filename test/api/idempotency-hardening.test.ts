@@ -43,7 +43,7 @@ describe("idempotency: never twice", () => {
 		await attachClock(stub, clock);
 		// A first attempt that began delivering, then its worker died (no renewal, no answer).
 		await runInDurableObject(stub, async (store: IdempotencyStore) => {
-			expect(await store.begin(print)).toEqual({ state: "new" });
+			expect(await store.begin(print)).toEqual({ state: "new", since: expect.any(Number) });
 			await store.markSending(print);
 		});
 		clock.advance(LEASE_MS);

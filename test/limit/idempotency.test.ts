@@ -33,7 +33,7 @@ const stored = (stub: DurableObjectStub<IdempotencyStore>) =>
 describe("IdempotencyStore", () => {
 	it("goes new → in_flight → replay, keeping the first answer", async () => {
 		const { stub, clock } = await store("replay");
-		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		expect(await stub.begin("fp-a")).toEqual({ state: "new", since: expect.any(Number) });
 		expect(await stub.begin("fp-a")).toEqual({ state: "in_flight" });
 		await stub.complete("fp-a", answer);
 		expect(await stub.begin("fp-a")).toEqual({ state: "replay", response: answer });
@@ -45,7 +45,7 @@ describe("IdempotencyStore", () => {
 
 	it("answers mismatch for a different request under the same key, in flight or answered", async () => {
 		const { stub } = await store("mismatch");
-		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		expect(await stub.begin("fp-a")).toEqual({ state: "new", since: expect.any(Number) });
 		expect(await stub.begin("fp-b")).toEqual({ state: "mismatch" });
 		await stub.complete("fp-a", answer);
 		expect(await stub.begin("fp-b")).toEqual({ state: "mismatch" });
@@ -56,11 +56,11 @@ describe("IdempotencyStore", () => {
 
 	it("lets a new attempt take the key once an unanswered first attempt's lease runs out", async () => {
 		const { stub, clock } = await store("lease");
-		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		expect(await stub.begin("fp-a")).toEqual({ state: "new", since: expect.any(Number) });
 		clock.advance(LEASE_MS - 1);
 		expect(await stub.begin("fp-a")).toEqual({ state: "in_flight" });
 		clock.advance(1);
-		expect(await stub.begin("fp-b")).toEqual({ state: "new" });
+		expect(await stub.begin("fp-b")).toEqual({ state: "new", since: expect.any(Number) });
 		expect(await stub.begin("fp-a")).toEqual({ state: "mismatch" });
 		// The first attempt finishing late does not take the key back.
 		await stub.complete("fp-a", { ...answer, body: "late" });
@@ -70,19 +70,36 @@ describe("IdempotencyStore", () => {
 
 	it("abandon() frees the key for the same request only, and never drops an answer", async () => {
 		const { stub } = await store("abandon");
-		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		expect(await stub.begin("fp-a")).toEqual({ state: "new", since: expect.any(Number) });
 		await stub.abandon("fp-b");
 		expect(await stub.begin("fp-a")).toEqual({ state: "in_flight" });
 		await stub.abandon("fp-a");
-		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		expect(await stub.begin("fp-a")).toEqual({ state: "new", since: expect.any(Number) });
 		await stub.complete("fp-a", answer);
 		await stub.abandon("fp-a");
 		expect(await stub.begin("fp-a")).toEqual({ state: "replay", response: answer });
 	});
 
+	it("answers a retry of the same request the time the key was first begun, also after the first gave up", async () => {
+		const { stub, clock } = await store("since");
+		const first = clock.now;
+		expect(await stub.begin("fp-a")).toEqual({ state: "new", since: first });
+		clock.advance(5_000);
+		await stub.abandon("fp-a");
+		clock.advance(5_000);
+		expect(await stub.begin("fp-a")).toEqual({ state: "new", since: first });
+		// A first attempt that vanished (its lease ran out, nothing begun): the same.
+		clock.advance(LEASE_MS);
+		expect(await stub.begin("fp-a")).toEqual({ state: "new", since: first });
+		// Another request under the key once it is free starts its own time.
+		await stub.abandon("fp-a");
+		clock.advance(1_000);
+		expect(await stub.begin("fp-b")).toEqual({ state: "new", since: clock.now });
+	});
+
 	it("keeps records through an eviction and a crash", async () => {
 		let { stub, clock } = await store("restart");
-		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		expect(await stub.begin("fp-a")).toEqual({ state: "new", since: expect.any(Number) });
 		await evictDurableObject(stub);
 		await attachClock(stub, clock);
 		expect(await stub.begin("fp-a")).toEqual({ state: "in_flight" });
@@ -112,7 +129,7 @@ describe("IdempotencyStore", () => {
 		expect(await runDurableObjectAlarm(stub)).toBe(true);
 		expect(await stored(stub)).toEqual({ tables: 0, alarm: null });
 		// The key is free again, and the object works after its storage was wiped.
-		expect(await stub.begin("fp-b")).toEqual({ state: "new" });
+		expect(await stub.begin("fp-b")).toEqual({ state: "new", since: expect.any(Number) });
 	});
 
 	it("refuses bad input with an error naming the field, storing nothing", async () => {
@@ -125,7 +142,7 @@ describe("IdempotencyStore", () => {
 				),
 			);
 		expect(await refusal((i) => i.begin(""))).toMatch(/^TypeError: begin: fingerprint must be/);
-		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		expect(await stub.begin("fp-a")).toEqual({ state: "new", since: expect.any(Number) });
 		expect(await refusal((i) => i.complete("fp-a", { ...answer, status: 42 }))).toMatch(
 			/^RangeError: complete: response.status must be an HTTP status/,
 		);
@@ -144,7 +161,7 @@ describe("IdempotencyStore", () => {
 describe("IdempotencyStore: never sending twice", () => {
 	it("keeps and replays an answer of any size the routes produce (several MB, split across rows)", async () => {
 		const { stub } = await store("large");
-		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		expect(await stub.begin("fp-a")).toEqual({ state: "new", since: expect.any(Number) });
 		const accepted = Array.from({ length: 10_000 }, (_, i) => `recipient-${i}-${"x".repeat(300)}@example.com`);
 		const big: StoredResponse = { ...answer, body: JSON.stringify({ results: [{ accepted, note: "ünïcödé" }] }) };
 		expect(big.body.length).toBeGreaterThan(3 * 1024 * 1024);
@@ -156,7 +173,7 @@ describe("IdempotencyStore: never sending twice", () => {
 
 	it("renew() keeps the lease of a long request: the key stays in flight past the first lease", async () => {
 		const { stub, clock } = await store("renew");
-		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		expect(await stub.begin("fp-a")).toEqual({ state: "new", since: expect.any(Number) });
 		for (let i = 0; i < 4; i++) {
 			clock.advance(LEASE_MS - 1_000);
 			expect(await stub.renew("fp-a")).toBe(true);
@@ -167,7 +184,7 @@ describe("IdempotencyStore: never sending twice", () => {
 
 	it("once delivery began, an expired lease is delivery unknown (never new); a late answer still wins", async () => {
 		const { stub, clock } = await store("sending");
-		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		expect(await stub.begin("fp-a")).toEqual({ state: "new", since: expect.any(Number) });
 		await stub.markSending("fp-a");
 		clock.advance(LEASE_MS);
 		expect(await stub.begin("fp-a")).toEqual({ state: "unknown" });
@@ -180,15 +197,15 @@ describe("IdempotencyStore: never sending twice", () => {
 
 	it("abandon() after delivery began is delivery unknown, unless nothing was sent", async () => {
 		const { stub } = await store("abandon-sending");
-		expect(await stub.begin("fp-a")).toEqual({ state: "new" });
+		expect(await stub.begin("fp-a")).toEqual({ state: "new", since: expect.any(Number) });
 		await stub.markSending("fp-a");
 		await stub.abandon("fp-a");
 		expect(await stub.begin("fp-a")).toEqual({ state: "unknown" });
 
 		const other = await store("abandon-nothing-sent");
-		expect(await other.stub.begin("fp-a")).toEqual({ state: "new" });
+		expect(await other.stub.begin("fp-a")).toEqual({ state: "new", since: expect.any(Number) });
 		await other.stub.markSending("fp-a");
 		await other.stub.abandon("fp-a", true);
-		expect(await other.stub.begin("fp-a")).toEqual({ state: "new" });
+		expect(await other.stub.begin("fp-a")).toEqual({ state: "new", since: expect.any(Number) });
 	});
 });
