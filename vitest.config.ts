@@ -1,13 +1,10 @@
 import { fileURLToPath } from "node:url";
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { callerWorker, SUITE_PROJECT } from "./test/fixtures/caller-worker.ts";
 
 // workerd verifies certificates: trust the TEST-ONLY CA, for the tests only.
 process.env.SSL_CERT_FILE = fileURLToPath(new URL("./test/fixtures/certs/ca.pem", import.meta.url));
-
-// The D1 schema (migrations/), applied in each test file by test/apply-migrations.ts.
-const migrations = await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url)));
 
 /** Settings every project's Worker starts with; `relayPort` is the relay it sends to. */
 const baseBindings = (relayPort: number, controlPort: number) => ({
@@ -22,11 +19,9 @@ const baseBindings = (relayPort: number, controlPort: number) => ({
 	// test/pool/ turns the pool on where it is the subject.
 	SMTP_POOL: "off",
 	CONTROL_URL: `http://127.0.0.1:${controlPort}`,
-	TEST_MIGRATIONS: migrations,
 });
 
 const shared = {
-	setupFiles: ["./test/apply-migrations.ts"],
 	// One JSON log line per request is the API working as built; show it only for failing tests.
 	silent: "passed-only" as const,
 };

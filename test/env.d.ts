@@ -15,9 +15,11 @@ declare global {
 	namespace Cloudflare {
 		interface Env {
 			CONTROL_URL: string;
-			DB: D1Database;
 			SPOOL: R2Bucket;
-			TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+			MESSAGES: DurableObjectNamespace<import("../src/store/message-shard").MessageShard>;
+			RELAY_INDEX: DurableObjectNamespace<import("../src/store/relay-index").RelayIndex>;
+			SUPPRESSIONS: DurableObjectNamespace<import("../src/store/suppression-list").SuppressionList>;
+			DIRECTORY: DurableObjectNamespace<import("../src/store/directory").MessageDirectory>;
 		}
 	}
 }

@@ -36,3 +36,7 @@ export async function sendJobs(queue: Queue<StoreJob>, jobs: readonly DueJob[]):
 		await queue.sendBatch(jobs.slice(i, i + 100).map(({ job, delaySeconds }) => ({ body: job, delaySeconds })));
 	}
 }
+
+/** Webhook jobs for deliveries just written to `object`'s outbox, due now. */
+export const webhookJobs = (object: string, ids: readonly string[]): DueJob[] =>
+	ids.map((id) => ({ job: { kind: "webhook", object, id }, delaySeconds: 0 }));

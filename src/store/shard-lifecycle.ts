@@ -12,7 +12,7 @@ import { announceFinal } from "./shard-final";
 import { addOpen, addRelayId, appendEvent, envelopeOf, type MessageRow, openCount, rowOf } from "./shard-rows";
 import { type Sql, toJson } from "./sql";
 import { LEASE_MS, MAX_QUEUE_DELAY_MS } from "./timing";
-import type { Envelope, MessageStatus, Route, Tag } from "./types";
+import type { Addresses, Envelope, MessageStatus, Route, Tag } from "./types";
 import { FINAL_STATUSES, WAITING_STATUSES } from "./types";
 
 /** What every record holds from the start. */
@@ -26,6 +26,7 @@ export interface RecordBase {
 	subject: string;
 	labelId: string | null;
 	tags: Tag[];
+	addresses: Addresses | null;
 	createdAt: number;
 	/** Whether its events go out as webhooks. */
 	publish: boolean;
@@ -122,9 +123,9 @@ interface RowFields {
 function insertRow(sql: Sql, base: RecordBase, status: MessageStatus, f: RowFields): void {
 	sql.run(
 		`INSERT INTO messages (ref, owner, api_user, status, message_id, relay_id, route, from_addr, to_addrs, subject,
-		 label_id, tags, created_at, send_at, sent_at, deadline_at, due_at, looked_at, attempts, last_error, envelope,
-		 publish, spooled)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 label_id, tags, addresses, created_at, send_at, sent_at, deadline_at, due_at, looked_at, attempts, last_error,
+		 envelope, publish, spooled)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		base.ref,
 		base.owner,
 		base.apiUser,
@@ -137,6 +138,7 @@ function insertRow(sql: Sql, base: RecordBase, status: MessageStatus, f: RowFiel
 		base.subject,
 		base.labelId,
 		JSON.stringify(base.tags),
+		toJson(base.addresses),
 		base.createdAt,
 		f.sendAt,
 		f.sentAt ?? null,

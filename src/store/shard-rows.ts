@@ -6,7 +6,7 @@
  */
 import { OUTBOX_SCHEMA } from "./outbox";
 import { fromJson, type Sql } from "./sql";
-import type { Envelope, MessageEvent, MessageRecord, MessageStatus, Route, Tag } from "./types";
+import type { Addresses, Envelope, JsonObject, MessageEvent, MessageRecord, MessageStatus, Route, Tag } from "./types";
 
 export const SHARD_SCHEMA = `
 CREATE TABLE IF NOT EXISTS messages (
@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS messages (
 	subject TEXT NOT NULL,
 	label_id TEXT,
 	tags TEXT NOT NULL DEFAULT '[]',
+	addresses TEXT,
 	created_at INTEGER NOT NULL,
 	send_at INTEGER,
 	sent_at INTEGER,
@@ -95,6 +96,7 @@ export interface MessageRow extends Record<string, SqlStorageValue> {
 	subject: string;
 	label_id: string | null;
 	tags: string;
+	addresses: string | null;
 	created_at: number;
 	send_at: number | null;
 	sent_at: number | null;
@@ -132,13 +134,14 @@ export function recordOf(sql: Sql, row: MessageRow): MessageRecord {
 		subject: row.subject,
 		labelId: row.label_id,
 		tags: JSON.parse(row.tags) as Tag[],
+		addresses: fromJson<Addresses>(row.addresses),
 		createdAt: row.created_at,
 		sendAt: row.send_at,
 		sentAt: row.sent_at,
 		deadlineAt: row.deadline_at,
 		nextAttemptAt: row.status === "queued" || row.status === "scheduled" ? row.due_at : null,
 		attempts: row.attempts,
-		lastError: fromJson(row.last_error),
+		lastError: fromJson<JsonObject>(row.last_error),
 		pendingTo: fromJson<string[]>(row.pending_to),
 	};
 }
@@ -146,8 +149,8 @@ export function recordOf(sql: Sql, row: MessageRow): MessageRecord {
 export const rowOf = (sql: Sql, ref: string): MessageRow | undefined =>
 	sql.one<MessageRow>("SELECT * FROM messages WHERE ref = ?", ref);
 
-/** Appends an event to a record's timeline. */
-export function appendEvent(sql: Sql, ref: string, event: MessageEvent): void {
+/** Appends an event to a record's timeline (`detail`: any JSON object). */
+export function appendEvent(sql: Sql, ref: string, event: { type: string; at: number; detail?: unknown }): void {
 	sql.run(
 		`INSERT INTO message_events (ref, seq, type, at, detail)
 		 VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM message_events WHERE ref = ?1), ?2, ?3, ?4)`,

@@ -57,6 +57,15 @@ export interface Tag {
 	value: string;
 }
 
+/** The addresses as the caller wrote them (`Name <addr>`), for the views that show them so (Resend's). */
+export interface Addresses {
+	from: string;
+	to: string[];
+	cc: string[];
+	bcc: string[];
+	replyTo: string[];
+}
+
 /** Which way a message reached a relay: the configured first route, or the second one (failover). */
 export type Route = "primary" | "fallback";
 
@@ -71,10 +80,16 @@ export interface Envelope {
 	ehloName: string;
 }
 
+/**
+ * A JSON object as the store gives it back (a shallow type: `unknown`, or a
+ * recursive JSON type, would not type across an RPC stub's Service<>).
+ */
+export type JsonObject = Record<string, string | number | boolean | null | object>;
+
 export interface MessageEvent {
 	type: string;
 	at: number;
-	detail?: unknown;
+	detail?: JsonObject;
 }
 
 export interface MessageRecord {
@@ -92,13 +107,16 @@ export interface MessageRecord {
 	subject: string;
 	labelId: string | null;
 	tags: Tag[];
+	/** As written by the caller; null when the door did not say. */
+	addresses: Addresses | null;
 	createdAt: number;
 	sendAt: number | null;
 	sentAt: number | null;
 	deadlineAt: number;
 	nextAttemptAt: number | null;
 	attempts: number;
-	lastError: unknown;
+	/** The problem that ended it, or the last transient one (as send/outcome.ts errorOf writes it). */
+	lastError: JsonObject | null;
 	/** Recipients still to deliver after a partial 4xx; null: the whole envelope. */
 	pendingTo: string[] | null;
 }

@@ -30,6 +30,7 @@ export function acceptInput(over: Partial<AcceptInput> = {}, createdAt = T0): Ac
 		subject: `subject ${n}`,
 		labelId: null,
 		tags: [{ name: "kind", value: "receipt" }],
+		addresses: null,
 		createdAt,
 		publish: true,
 		dueAt: createdAt,
