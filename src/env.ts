@@ -7,6 +7,7 @@
 import type { Settings } from "./config";
 import type { LimitBindings } from "./limit";
 import type { PoolBindings } from "./pool";
+import type { QueueJob } from "./store/jobs";
 import type { StoreBindings } from "./store/messages-client";
 
 export type Bindings = Settings &
@@ -14,7 +15,7 @@ export type Bindings = Settings &
 	PoolBindings &
 	Partial<StoreBindings> & {
 		/** Async sends and webhooks (src/store/jobs.ts), consumed by this Worker (src/records/). */
-		SEND_QUEUE?: Queue<{ kind: string } & Record<string, unknown>>;
+		SEND_QUEUE?: Queue<QueueJob>;
 		/** Message bytes waiting for delivery (src/send/spool.ts). */
 		SPOOL?: R2Bucket;
 	};

@@ -1,30 +1,31 @@
 /**
  * The Worker: the JSON API (app.ts) for fetch, the SEND_QUEUE consumer and
- * the retention cron (records/), the Durable Object classes behind the rate
- * limit and idempotency (limit/) and the warm relay sessions (pool/), and the
- * RPC entrypoint EdgeSend for other Workers (edgesend.ts, mapping in rpc/).
+ * its dead-letter queue's (records/), the Durable Object classes behind the
+ * rate limit and idempotency (limit/), the warm relay sessions (pool/) and the
+ * message store (store/: each object sweeps itself by its alarm, so there is
+ * no cron), and the RPC entrypoint EdgeSend for other Workers (edgesend.ts,
+ * mapping in rpc/).
  */
 
 import { createApp } from "./app";
 import type { Bindings } from "./env";
 import { consumeQueue, type QueueJob } from "./records/consumer";
-import { runRetention } from "./records/retention";
+import { consumeDeadLetters } from "./records/dead-letters";
 
 const app = createApp();
 
 export default {
 	fetch: (request, env, ctx) => app.fetch(request, env, ctx),
-	queue: (batch, env, ctx) => consumeQueue(batch, env, ctx),
-	scheduled: async (controller, env) => {
-		await runRetention(env, controller.scheduledTime);
-	},
+	// The dead-letter queue is named after the queue (wrangler.toml: edgesend-send-dlq).
+	queue: (batch, env, ctx) =>
+		batch.queue.endsWith("-dlq") ? consumeDeadLetters(batch, env) : consumeQueue(batch, env, ctx),
 } satisfies ExportedHandler<Bindings, QueueJob>;
 
 export { EdgeSend } from "./edgesend";
 export { IdempotencyStore, RateLimiter } from "./limit";
 export { RelayPool } from "./pool";
+export type * from "./rpc";
 export { MessageDirectory } from "./store/directory";
 export { MessageShard } from "./store/message-shard";
 export { RelayIndex } from "./store/relay-index";
 export { SuppressionList } from "./store/suppression-list";
-export type * from "./rpc";

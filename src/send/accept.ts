@@ -1,24 +1,25 @@
 /**
- * Accepting a message for later: bytes to the spool, a `queued` or
- * `scheduled` record with its first event, and a `send` job on the queue
- * (delayed up to the queue's maximum; the consumer re-enqueues the rest).
+ * Accepting a message for later: its bytes to the spool (R2, `spool/<ref>`),
+ * its place noted in the directory, its `queued` or `scheduled` record in its
+ * MessageShard (one call, which also keeps the shard's share of the backlog
+ * cap), then a `send` job on the queue. Each step is safe to repeat and a
+ * crash between two leaves a state the shard's sweep completes: a record whose
+ * job never got queued is queued by the sweep; a send due more than the
+ * queue's longest delay ahead is queued by the sweep when it comes near.
  */
-import { createRecord, moveStatus } from "../store/messages";
+import type { Config } from "../config";
+import { delayFor, type QueueJob, type SendJob } from "../store/jobs";
+import { notePlace, type StoreBindings, shardOf } from "../store/messages-client";
+import { newRef, SHARDS_PER_DAY } from "../store/ref";
 import type { Envelope } from "../store/types";
-import { DELIVERY_WINDOW_MS, queueDelaySeconds } from "../util/backoff";
-import { newRef } from "./ref";
+import { DELIVERY_WINDOW_MS } from "../util/backoff";
 import { spool } from "./spool";
 import type { Prepared } from "./types";
 
-/** A `send` message on SEND_QUEUE: only the reference; the rest is in D1 and R2 (the consumer is src/records/). */
-export type SendJob = {
-	kind: "send";
-	ref: string;
-};
+export type { SendJob };
 
-export interface AsyncBindings {
-	DB: D1Database;
-	SEND_QUEUE: Queue<{ kind: string } & Record<string, unknown>>;
+export interface AsyncBindings extends StoreBindings {
+	SEND_QUEUE: Queue<QueueJob>;
 	SPOOL: R2Bucket;
 }
 
@@ -35,8 +36,8 @@ export interface Sender {
 	ehloName: string;
 }
 
-/** What every record of `prepared` holds, whatever its status. */
-export const recordFields = (sender: Sender, prepared: Prepared, ref: string, now: number) => ({
+/** What the record of `prepared` holds from the start, whatever its status. */
+export const recordBase = (sender: Sender, prepared: Prepared, ref: string, createdAt: number, publish: boolean) => ({
 	ref,
 	owner: sender.owner,
 	apiUser: sender.apiUser,
@@ -44,8 +45,11 @@ export const recordFields = (sender: Sender, prepared: Prepared, ref: string, no
 	from: prepared.composed.envelope.from,
 	to: prepared.composed.envelope.to,
 	subject: prepared.subject,
-	...(prepared.labelId === undefined ? {} : { labelId: prepared.labelId }),
-	createdAt: now,
+	labelId: prepared.labelId ?? null,
+	tags: prepared.tags ?? [],
+	addresses: prepared.addresses ?? null,
+	createdAt,
+	publish,
 });
 
 export const envelopeOf = (prepared: Prepared, ehloName: string): Envelope => ({
@@ -57,40 +61,55 @@ export const envelopeOf = (prepared: Prepared, ehloName: string): Envelope => ({
 	ehloName,
 });
 
+export interface AcceptOptions {
+	/** Whether its events go out as webhooks (EVENTS_WEBHOOK_URL and its secret set). */
+	publish: boolean;
+	config: Config;
+	/** A seeded message (an idempotent retry): its ref from the seed, created at the key's first time. */
+	seed?: { bytes: Uint8Array; since: number };
+}
+
+/** The backlog cap each shard keeps: MAX_BACKLOG spread over a day's shards. */
+export const shardBacklog = (config: Config) => Math.max(1, Math.ceil(config.records.maxBacklog / SHARDS_PER_DAY));
+
+/** Accepts one prepared message for the queue; `full` when its shard's share of the backlog is taken. */
 export async function acceptAsync(
 	env: AsyncBindings,
 	sender: Sender,
 	prepared: Prepared,
 	sendAt: number | undefined,
 	now: number,
-): Promise<Accepted> {
-	const ref = newRef();
-	const scheduled = sendAt !== undefined && sendAt > now;
-	const status = scheduled ? "scheduled" : "queued";
-	const key = await spool(env.SPOOL, ref, prepared.composed);
-	const dueAt = scheduled ? sendAt : now;
-	await createRecord(
-		env.DB,
+	options: AcceptOptions,
+): Promise<Accepted | "full"> {
+	const createdAt = options.seed?.since ?? now;
+	const ref = newRef(createdAt, options.seed?.bytes);
+	const dueAt = sendAt !== undefined && sendAt > now ? sendAt : now;
+	await notePlace(env, sender.owner, ref);
+	await spool(env.SPOOL, ref, prepared.composed);
+	const shard = shardOf(env, ref);
+	if (!shard) throw new Error(`internal: ${ref} names no shard`);
+	const accepted = await shard.accept(
 		{
-			...recordFields(sender, prepared, ref, now),
-			status,
-			...(scheduled ? { sendAt } : {}),
+			...recordBase(sender, prepared, ref, createdAt, options.publish),
+			dueAt,
+			sendAt: sendAt ?? null,
 			// A scheduled send has its 24 hours from when it is due.
 			deadlineAt: dueAt + DELIVERY_WINDOW_MS,
 			envelope: envelopeOf(prepared, sender.ehloName),
-			spoolKey: key,
+			maxOpen: shardBacklog(options.config),
 		},
-		{ type: status, at: now, ...(scheduled ? { detail: { sendAt: new Date(sendAt).toISOString() } } : {}) },
+		now,
 	);
-	try {
-		const job: SendJob = { kind: "send", ref };
-		await env.SEND_QUEUE.send(job, { delaySeconds: queueDelaySeconds(dueAt, now) });
-	} catch (error) {
-		// Not on the queue: nothing will ever deliver it, so say so in the record.
-		const lastError = { code: "internal_error", detail: "the message could not be queued" };
-		await moveStatus(env.DB, ref, [status], "failed", { lastError, final: true }, { type: "failed", at: now });
-		await env.SPOOL.delete(key);
-		throw error;
+	if (accepted.kind === "full") {
+		await env.SPOOL.delete(`spool/${ref}`).catch(() => {});
+		return "full";
 	}
-	return { ref, status, messageId: prepared.composed.messageId };
+	if (accepted.queueNow) {
+		const job: SendJob = { kind: "send", ref };
+		// Not queued now (the queue failed us): the shard's sweep queues it within minutes.
+		await env.SEND_QUEUE.send(job, { delaySeconds: delayFor(dueAt, now) }).catch((error: unknown) =>
+			console.warn(JSON.stringify({ level: "warn", msg: "send job not queued", ref, error: String(error) })),
+		);
+	}
+	return { ref, status: accepted.status, messageId: prepared.composed.messageId };
 }

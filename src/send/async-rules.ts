@@ -1,14 +1,14 @@
 /**
  * The rules of sending later (`Prefer: respond-async` over HTTP, `async`
  * over RPC, or a `sendAt`): who may, when `sendAt` may be, which bindings it
- * needs, and the api_user's backlog cap. The accepting itself is accept.ts.
+ * needs, and the answer when the backlog is full (each MessageShard keeps
+ * its share of MAX_BACKLOG: accept.ts). The accepting itself is accept.ts.
  */
-import type { Config } from "../config";
 import type { Bindings } from "../env";
-import { backlogOf } from "../store/messages";
 import type { AsyncBindings } from "./accept";
 import type { Caller } from "./caller";
 import { type Problem, ProblemError, problem } from "./problem";
+import { requireStore } from "./store-access";
 
 const MAX_SCHEDULE_MS = 30 * 86_400_000;
 /** Retry-After for a full backlog: by then the consumer has drained a minute's worth. */
@@ -23,9 +23,10 @@ export function refusePublicAsync(caller: Caller): void {
 
 /** The bindings async sends need, or a 500 naming the missing ones. */
 export function asyncBindings(env: Bindings): AsyncBindings {
-	const { DB, SEND_QUEUE, SPOOL } = env;
-	if (DB && SEND_QUEUE && SPOOL) return { DB, SEND_QUEUE, SPOOL };
-	const missing = Object.entries({ DB, SEND_QUEUE, SPOOL }).flatMap(([name, v]) => (v ? [] : [name]));
+	const store = requireStore(env, "async sends");
+	const { SEND_QUEUE, SPOOL } = env;
+	if (SEND_QUEUE && SPOOL) return { ...store, SEND_QUEUE, SPOOL };
+	const missing = Object.entries({ SEND_QUEUE, SPOOL }).flatMap(([name, v]) => (v ? [] : [name]));
 	throw new ProblemError("config_invalid", `async sends need the bindings ${missing.join(", ")}`);
 }
 
@@ -39,12 +40,6 @@ export function sendAtOf(sendAt: string | undefined, now: number, path = "sendAt
 		});
 	}
 	return at;
-}
-
-/** How many of `wanted` new messages fit in the api_user's backlog. */
-export async function backlogRoom(db: D1Database, config: Config, wanted: number): Promise<number> {
-	const waiting = await backlogOf(db, config.smtp.user);
-	return Math.max(0, Math.min(wanted, config.records.maxBacklog - waiting));
 }
 
 export const backlogFull = (): Problem =>

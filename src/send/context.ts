@@ -10,6 +10,7 @@ import type { Bindings } from "../env";
 import type { Sender } from "./accept";
 import type { Caller } from "./caller";
 import type { Limiter } from "./limiter";
+import type { RequestIdentity } from "./message-seed";
 
 export interface SendContext {
 	env: Bindings;
@@ -21,6 +22,8 @@ export interface SendContext {
 	beforeDelivery: () => Promise<void>;
 	/** Work that must finish but must not hold up the answer. */
 	background: (work: Promise<unknown>) => void;
+	/** The request's Idempotency-Key, when it has one: its messages are seeded (message-seed.ts). */
+	idempotency?: RequestIdentity;
 }
 
 /** Who sends, as the records keep it. */
@@ -29,3 +32,6 @@ export const senderOf = (ctx: SendContext): Sender => ({
 	apiUser: ctx.config.smtp.user,
 	ehloName: ctx.config.smtp.ehloName,
 });
+
+/** Whether outbound event webhooks are configured (the URL and its secret): records then fill their outbox. */
+export const publishes = (config: Config): boolean => Boolean(config.events.webhookUrl && config.events.webhookSecret);

@@ -60,7 +60,7 @@ export async function dryRunBatch(
 	const bounds = messageBounds(config);
 	for (const message of envelope.data.messages) {
 		try {
-			const prepared = await prepareMessage(message, config, caller, undefined, bounds);
+			const prepared = await prepareMessage(message, config, caller, bounds);
 			results.push({ status: 200, ...(await dryRunOf(prepared, config)) });
 		} catch (error) {
 			results.push(failure(error).problem);

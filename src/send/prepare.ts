@@ -1,17 +1,17 @@
 /**
  * The first stage of every send: validate the body (and a public key's
- * rules), fetch `url` attachments, compose, check the size, and drop
- * suppressed recipients. Every failure leaves here as a thrown ProblemError.
+ * rules), fetch `url` attachments, compose, check the size. Every failure
+ * leaves here as a thrown ProblemError. Suppressed recipients are dropped by
+ * the caller (suppression-check.ts), once for a whole batch.
  */
 import type { Config } from "../config";
-import { type ComposedMessage, composeMessage, MimeValidationError } from "../mime";
+import { type ComposedMessage, type ComposeOptions, composeMessage, MimeValidationError } from "../mime";
 import { fieldErrors } from "../util/field-path";
 import type { Caller } from "./caller";
 import { resolveAttachments, toMessageInput, utf8AddressPaths } from "./message-input";
 import { MessageSchema } from "./message-schema";
 import { ProblemError, validationProblem } from "./problem";
 import { checkPublicMessage, withPublicDefaults } from "./public-message";
-import { refuseSuppressed } from "./suppression-check";
 import type { Prepared } from "./types";
 import { FetchBudget } from "./url-attachment";
 
@@ -30,13 +30,17 @@ export const messageBounds = (config: Config): PrepareBounds => ({
 	fetches: new FetchBudget(),
 });
 
-/** Validates and composes one message, refusing suppressed recipients when `db` is given; throws ProblemError (400, 403, 413, 422, 503). */
+/**
+ * Validates and composes one message; throws ProblemError (400, 403, 413,
+ * 503). `compose`: the composer's clock and randomness, when an idempotent
+ * retry must produce the same bytes as the first attempt (accept.ts).
+ */
 export async function prepareMessage(
 	input: unknown,
 	config: Config,
 	caller: Caller,
-	db?: D1Database,
 	bounds: PrepareBounds = messageBounds(config),
+	compose?: ComposeOptions,
 ): Promise<Prepared> {
 	const parsed = MessageSchema.safeParse(caller.kind === "public" ? withPublicDefaults(caller.key, input) : input);
 	if (!parsed.success) throw validationProblem(fieldErrors(parsed.error.issues));
@@ -50,7 +54,7 @@ export async function prepareMessage(
 	const attachments = await resolveAttachments(body, bounds.maxBytes, bounds.fetches);
 	let composed: ComposedMessage;
 	try {
-		composed = composeMessage(toMessageInput(body, attachments));
+		composed = composeMessage(toMessageInput(body, attachments), compose);
 	} catch (error) {
 		if (error instanceof MimeValidationError) throw validationProblem(fieldErrors(error.issues));
 		throw error;
@@ -68,5 +72,5 @@ export async function prepareMessage(
 		...(body.labelId === undefined ? {} : { labelId: String(body.labelId) }),
 		...(body.sendAt === undefined ? {} : { sendAt: body.sendAt }),
 	};
-	return refuseSuppressed(db, config.smtp.user, prepared);
+	return prepared;
 }

@@ -1,59 +1,76 @@
 /**
  * A caller's own message records, as every door shows them (record-view.ts):
- * one with its events, and cancel while it still waits (queued or scheduled),
- * which drops its spooled bytes and announces `message.canceled` like every
- * final status. Owned by `caller.id`: another caller's ref is not found.
+ * one with its events, a newest-first page across the store's shards, and
+ * cancel while it still waits and nothing of it has reached the relay, which
+ * announces `message.canceled` like every final status (the shard's outbox;
+ * its sweep deletes the spooled bytes). Owned by `caller.id`: another caller's
+ * ref is not found.
  */
-import type { Config } from "../config";
-import { recordsWritten } from "../events/record-written";
-import { getRecord, listEvents, moveStatus } from "../store/messages";
-import { WAITING_STATUSES } from "../store/types";
+import type { Bindings } from "../env";
+import { sendJobs, webhookJobs } from "../store/jobs";
+import { listAcross, shardOf } from "../store/messages-client";
+import { dayOf, placeOf, shardName } from "../store/ref";
+import type { Cursor } from "../store/shard-read";
+import type { MessageStatus, Tag } from "../store/types";
 import { ProblemError } from "./problem";
 import { type RecordView, recordView } from "./record-view";
-import { dropSpool } from "./spool";
-
-/** What reading or canceling a record needs. */
-export interface RecordsContext {
-	db: D1Database;
-	spool: R2Bucket | undefined;
-	queue: Queue<{ kind: string } & Record<string, unknown>> | undefined;
-	events: Config["events"];
-	/** Work that must finish but must not hold up the answer. */
-	background: (work: Promise<unknown>) => void;
-}
+import { requireStore } from "./store-access";
 
 const notFound = (ref: string) => new ProblemError("message_not_found", `no message ${ref} for this caller`);
 
 /** The record `ref` of `owner`, with its events; a 404 when it has none by that ref. */
-export async function recordOf(db: D1Database, ref: string, owner: string): Promise<RecordView> {
-	const record = await getRecord(db, ref, owner);
-	if (!record) throw notFound(ref);
-	return recordView(record, await listEvents(db, ref));
+export async function recordOf(env: Bindings, ref: string, owner: string): Promise<RecordView> {
+	const store = requireStore(env, "message records");
+	const found = await shardOf(store, ref)?.get(ref, owner);
+	if (!found) throw notFound(ref);
+	return recordView(found.record, found.events);
+}
+
+export interface ListQuery {
+	status?: MessageStatus;
+	tag?: Tag;
+	limit: number;
+	/** Only records older than this one (the previous page's last). */
+	before?: Cursor;
+}
+
+/** A page of `owner`'s records, newest first; `next` where the following page starts, when there may be more. */
+export async function listRecordsOf(
+	env: Bindings,
+	owner: string,
+	query: ListQuery,
+): Promise<{ records: RecordView[]; next?: Cursor }> {
+	const store = requireStore(env, "message records");
+	const before = query.before;
+	const fromDay = before ? (placeOf(before.ref)?.day ?? dayOf(before.createdAt - 1)) : dayOf(Date.now());
+	const page = await listAcross(store, owner, {
+		limit: query.limit,
+		fromDay,
+		...(query.status ? { status: query.status } : {}),
+		...(query.tag ? { tag: query.tag } : {}),
+		...(before ? { before } : {}),
+	});
+	return { records: page.records.map((r) => recordView(r)), ...(page.next ? { next: page.next } : {}) };
 }
 
 /** Cancels `ref` of `owner` while it waits; its record after. 404 for none, 409 once it is sending or final. */
-export async function cancelRecord(ctx: RecordsContext, ref: string, owner: string): Promise<RecordView> {
-	const { db } = ctx;
-	const record = await getRecord(db, ref, owner);
-	if (!record) throw notFound(ref);
-	const canceled = await moveStatus(
-		db,
-		ref,
-		WAITING_STATUSES,
-		"canceled",
-		{ final: true },
-		{ type: "canceled", at: Date.now() },
-	);
-	if (!canceled) {
-		const now = (await getRecord(db, ref))?.status ?? record.status;
-		throw new ProblemError(
-			"message_not_cancelable",
-			`message ${ref} is ${now}: only queued or scheduled messages can be canceled`,
-		);
+export async function cancelRecord(
+	env: Bindings,
+	ref: string,
+	owner: string,
+	background: (work: Promise<unknown>) => void,
+): Promise<RecordView> {
+	const store = requireStore(env, "message records");
+	const shard = shardOf(store, ref);
+	const place = placeOf(ref);
+	if (!shard || !place) throw notFound(ref);
+	const canceled = await shard.cancel(ref, owner, Date.now());
+	if (canceled.kind === "missing") throw notFound(ref);
+	if (canceled.kind === "not_cancelable") {
+		throw new ProblemError("message_not_cancelable", `message ${ref} is ${canceled.status}: ${canceled.why}`);
 	}
-	await dropSpool(ctx.spool, record.spoolKey);
-	// message.canceled out, like every final status
-	ctx.background(recordsWritten(db, ctx.queue, ctx.events, [ref]));
-	const after = await getRecord(db, ref);
-	return recordView(after ?? record, await listEvents(db, ref));
+	// message.canceled is in the shard's outbox; a job the queue loses is queued again by its sweep.
+	const queue = env.SEND_QUEUE;
+	if (queue) background(sendJobs(queue, webhookJobs(shardName(place), canceled.outbox)));
+	return recordOf(env, ref, owner);
 }

@@ -7,16 +7,20 @@
  */
 import { fieldErrors } from "../util/field-path";
 import { type Accepted, acceptAsync } from "./accept";
-import { asyncBindings, backlogFull, backlogRoom, refusePublicAsync, sendAtOf } from "./async-rules";
-import { type SendContext, senderOf } from "./context";
+import { asyncBindings, backlogFull, refusePublicAsync, sendAtOf } from "./async-rules";
+import { runPooled } from "./batch-plan";
+import { publishes, type SendContext, senderOf } from "./context";
 import { failure } from "./deliver";
 import { deliverMessages, type RelayUse } from "./delivery";
 import { limitedProblem } from "./limiter";
 import { BatchEnvelopeSchema } from "./message-schema";
+import { messageSeed, seededCompose } from "./message-seed";
 import { prepareMessage } from "./prepare";
 import { type Problem, validationProblem } from "./problem";
 import type { SendOptions } from "./send-message";
 import { settle } from "./settle";
+import { storeOf } from "./store-access";
+import { suppressedOf, withoutSuppressed } from "./suppression-check";
 import { recordDeliveries } from "./sync-record";
 import type { Admitted, Delivered, Sent } from "./types";
 import { FetchBudget } from "./url-attachment";
@@ -36,6 +40,9 @@ export type BatchOutcome =
  */
 export const MAX_BATCH_BYTES = 32_000_000;
 
+/** Messages of an async batch accepted at once (each is a spool write, a store call and a queue send). */
+const ACCEPTS_AT_ONCE = 10;
+
 const asItem = (d: Delivered, ref?: string): BatchItem =>
 	d.ok ? { status: 200, ...d.sent, ...(ref ? { ref } : {}) } : d.problem;
 
@@ -46,7 +53,8 @@ export async function sendBatch(ctx: SendContext, input: unknown, options: SendO
 	if (!envelope.success) throw validationProblem(fieldErrors(envelope.error.issues));
 	const messages = envelope.data.messages;
 	const results: BatchItem[] = new Array(messages.length);
-	const ready: Admitted[] = [];
+	const composed: Admitted[] = [];
+	const seeds = new Map<number, Uint8Array>();
 	const fetches = new FetchBudget();
 	let bytesLeft = MAX_BATCH_BYTES;
 	for (const [index, message] of messages.entries()) {
@@ -57,15 +65,27 @@ export async function sendBatch(ctx: SendContext, input: unknown, options: SendO
 			fetches,
 		};
 		try {
-			const prepared = await prepareMessage(message, config, ctx.caller, ctx.env.DB, bounds);
+			const seed = ctx.idempotency ? await messageSeed(ctx.idempotency, index) : undefined;
+			if (seed) seeds.set(index, seed);
+			const compose = seed && ctx.idempotency ? seededCompose(seed, ctx.idempotency.since) : undefined;
+			const prepared = await prepareMessage(message, config, ctx.caller, bounds, compose);
 			bytesLeft -= prepared.composed.size;
-			ready.push({ index, prepared });
+			composed.push({ index, prepared });
 		} catch (error) {
 			results[index] = failure(error).problem;
 		}
 	}
+	// One suppression lookup for the whole batch.
+	const recipients = composed.flatMap((c) => c.prepared.composed.envelope.to);
+	const suppressed = await suppressedOf(storeOf(ctx.env), config.smtp.user, recipients);
+	const ready: Admitted[] = [];
+	for (const { index, prepared } of composed) {
+		const kept = withoutSuppressed(prepared, suppressed);
+		if ("code" in kept) results[index] = kept;
+		else ready.push({ index, prepared: kept });
+	}
 	if (options.async || ready.some((r) => r.prepared.sendAt !== undefined)) {
-		await batchLater(ctx, ready, results);
+		await batchLater(ctx, ready, results, seeds);
 		return { kind: "accepted", results };
 	}
 	if (!ready.length) return { kind: "delivered", results };
@@ -88,18 +108,30 @@ export async function sendBatch(ctx: SendContext, input: unknown, options: SendO
 	};
 }
 
-/** Every valid message accepted for later, in order, as far as the backlog has room. */
-async function batchLater(ctx: SendContext, ready: readonly Admitted[], results: BatchItem[]): Promise<void> {
+/** Every valid message accepted for later, in order; one whose shard's backlog is full is its own 429. */
+async function batchLater(
+	ctx: SendContext,
+	ready: readonly Admitted[],
+	results: BatchItem[],
+	seeds: ReadonlyMap<number, Uint8Array>,
+): Promise<void> {
 	refusePublicAsync(ctx.caller);
 	const env = asyncBindings(ctx.env);
-	const room = await backlogRoom(env.DB, ctx.config, ready.length);
 	const now = Date.now();
-	for (const [n, { index, prepared }] of ready.entries()) {
-		try {
-			results[index] =
-				n < room ? await acceptAsync(env, senderOf(ctx), prepared, sendAtOf(prepared.sendAt, now), now) : backlogFull();
-		} catch (error) {
-			results[index] = failure(error).problem;
-		}
-	}
+	await runPooled(
+		ready.map(({ index, prepared }) => async () => {
+			const seed = seeds.get(index);
+			try {
+				const accepted = await acceptAsync(env, senderOf(ctx), prepared, sendAtOf(prepared.sendAt, now), now, {
+					publish: publishes(ctx.config),
+					config: ctx.config,
+					...(seed && ctx.idempotency ? { seed: { bytes: seed, since: ctx.idempotency.since } } : {}),
+				});
+				results[index] = accepted === "full" ? backlogFull() : accepted;
+			} catch (error) {
+				results[index] = failure(error).problem;
+			}
+		}),
+		ACCEPTS_AT_ONCE,
+	);
 }

@@ -6,13 +6,16 @@
  * its record's ref and how it reached the relay, for the door to render.
  */
 import { type Accepted, acceptAsync } from "./accept";
-import { asyncBindings, backlogFull, backlogRoom, refusePublicAsync, sendAtOf } from "./async-rules";
-import { type SendContext, senderOf } from "./context";
+import { asyncBindings, backlogFull, refusePublicAsync, sendAtOf } from "./async-rules";
+import { publishes, type SendContext, senderOf } from "./context";
 import { deliverMessages, type RelayUse } from "./delivery";
 import { limitedProblem } from "./limiter";
-import { prepareMessage } from "./prepare";
+import { messageSeed, seededCompose } from "./message-seed";
+import { messageBounds, prepareMessage } from "./prepare";
 import { ProblemError } from "./problem";
 import { settle } from "./settle";
+import { storeOf } from "./store-access";
+import { suppressedOf, withoutSuppressed } from "./suppression-check";
 import { recordDeliveries } from "./sync-record";
 import type { Delivered, Prepared } from "./types";
 
@@ -37,9 +40,14 @@ export async function sendMessage(
 	options: SendOptions,
 ): Promise<SendOutcome> {
 	if (options.async) refusePublicAsync(ctx.caller);
-	const prepared = await prepareMessage(await readInput(), ctx.config, ctx.caller, ctx.env.DB);
+	const seed = ctx.idempotency ? await messageSeed(ctx.idempotency, 0) : undefined;
+	const compose = seed && ctx.idempotency ? seededCompose(seed, ctx.idempotency.since) : undefined;
+	const composed = await prepareMessage(await readInput(), ctx.config, ctx.caller, messageBounds(ctx.config), compose);
+	const suppressed = await suppressedOf(storeOf(ctx.env), ctx.config.smtp.user, composed.composed.envelope.to);
+	const prepared = withoutSuppressed(composed, suppressed);
+	if ("code" in prepared) throw ProblemError.of(prepared);
 	if (options.async || prepared.sendAt !== undefined)
-		return { kind: "accepted", accepted: await sendLater(ctx, prepared) };
+		return { kind: "accepted", accepted: await sendLater(ctx, prepared, seed) };
 	const grant = await ctx.limiter.acquire(1);
 	if (!grant.granted) throw ProblemError.of(limitedProblem(grant.retryAfterMs, "the api_user"));
 	await ctx.beforeDelivery();
@@ -57,10 +65,15 @@ export async function sendMessage(
 }
 
 /** Validated and composed, then accepted for the queue — never delivered here. */
-async function sendLater(ctx: SendContext, prepared: Prepared): Promise<Accepted> {
+async function sendLater(ctx: SendContext, prepared: Prepared, seed: Uint8Array | undefined): Promise<Accepted> {
 	refusePublicAsync(ctx.caller);
 	const env = asyncBindings(ctx.env);
-	if ((await backlogRoom(env.DB, ctx.config, 1)) < 1) throw ProblemError.of(backlogFull());
 	const now = Date.now();
-	return acceptAsync(env, senderOf(ctx), prepared, sendAtOf(prepared.sendAt, now), now);
+	const accepted = await acceptAsync(env, senderOf(ctx), prepared, sendAtOf(prepared.sendAt, now), now, {
+		publish: publishes(ctx.config),
+		config: ctx.config,
+		...(seed && ctx.idempotency ? { seed: { bytes: seed, since: ctx.idempotency.since } } : {}),
+	});
+	if (accepted === "full") throw ProblemError.of(backlogFull());
+	return accepted;
 }

@@ -1,36 +1,35 @@
 /**
  * The bytes of a message waiting for delivery, in R2 (`SPOOL`) under
- * `spool/<ref>`: written when the send is accepted, read by each attempt,
- * deleted when the record is final. Nothing else of the body is kept.
+ * `spool/<ref>`: written when the send is accepted, read by each attempt
+ * (before its claim, so a failed read changes nothing), deleted by the
+ * record's shard once the record is final (its sweep). Nothing else of the
+ * body is kept.
  */
 import type { ComposedMessage } from "../mime";
-import type { Envelope, MessageRecord } from "../store/types";
+import type { Claimed } from "../store/shard-lifecycle";
 import { utf8AddressPaths } from "./message-input";
 import type { Prepared } from "./types";
 
 export const spoolKey = (ref: string) => `spool/${ref}`;
 
-/** Reads the whole composed message once and stores it. */
-export async function spool(bucket: R2Bucket, ref: string, composed: ComposedMessage): Promise<string> {
-	const key = spoolKey(ref);
+/** Reads the whole composed message once and stores it (the same ref again: the same bytes again). */
+export async function spool(bucket: R2Bucket, ref: string, composed: ComposedMessage): Promise<void> {
 	const bytes = await new Response(composed.body()).arrayBuffer();
-	await bucket.put(key, bytes);
-	return key;
+	await bucket.put(spoolKey(ref), bytes);
 }
 
-/** The spooled bytes as a message the SMTP session can send again and again; undefined when gone. */
-export async function unspool(
-	bucket: R2Bucket,
-	key: string,
-	messageId: string,
-	envelope: Envelope,
-): Promise<ComposedMessage | undefined> {
-	const object = await bucket.get(key);
-	if (!object) return undefined;
-	const bytes = new Uint8Array(await object.arrayBuffer());
-	return {
-		messageId,
-		envelope: { from: envelope.from, to: envelope.to },
+/** The spooled bytes, or undefined when they are gone. */
+export async function readSpool(bucket: R2Bucket, ref: string): Promise<Uint8Array | undefined> {
+	const object = await bucket.get(spoolKey(ref));
+	return object ? new Uint8Array(await object.arrayBuffer()) : undefined;
+}
+
+/** A claimed record's bytes as a message for the relay: its envelope still to deliver, `to` as the claim says. */
+export function claimedMessage(claimed: Claimed, bytes: Uint8Array, to: string[]): Prepared {
+	const { envelope } = claimed;
+	const composed: ComposedMessage = {
+		messageId: claimed.messageId,
+		envelope: { from: envelope.from, to },
 		size: bytes.length,
 		body: () =>
 			new ReadableStream<Uint8Array>({
@@ -43,28 +42,11 @@ export async function unspool(
 		smtpUtf8: envelope.smtpUtf8,
 		warnings: [],
 	};
-}
-
-/**
- * A record's spooled message, ready for the relay again, with the envelope
- * still to deliver (only the pending recipients after a partial 4xx);
- * undefined when the record has no spooled bytes or they are gone.
- */
-export async function spooledMessage(bucket: R2Bucket, record: MessageRecord): Promise<Prepared | undefined> {
-	const envelope = record.envelope;
-	if (!envelope || !record.spoolKey) return undefined;
-	const to = record.pendingTo ?? envelope.to;
-	const composed = await unspool(bucket, record.spoolKey, record.messageId, { ...envelope, to });
-	if (!composed) return undefined;
 	return {
 		composed,
-		subject: record.subject,
+		subject: claimed.subject,
 		// Only the envelope is left to name an address by: `from`, `to[i]`.
 		utf8Paths: composed.smtpUtf8 ? utf8AddressPaths({ from: envelope.from, to }) : [],
-		...(record.labelId === null ? {} : { labelId: record.labelId }),
+		...(claimed.labelId === null ? {} : { labelId: claimed.labelId }),
 	};
-}
-
-export async function dropSpool(bucket: R2Bucket | undefined, key: string | null): Promise<void> {
-	if (bucket && key) await bucket.delete(key);
 }

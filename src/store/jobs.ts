@@ -4,17 +4,20 @@
  * names the object whose outbox holds the delivery and the delivery's id.
  */
 
-export interface SendJob {
+/** Any message on the queue: a `kind` and its fields (unknown kinds are acked with a warning). */
+export type QueueJob = { kind: string } & Record<string, unknown>;
+
+export type SendJob = {
 	kind: "send";
 	ref: string;
-}
+};
 
-export interface WebhookJob {
+export type WebhookJob = {
 	kind: "webhook";
 	/** The Durable Object (by name) whose outbox holds the delivery: `m:…` or `r:…`. */
 	object: string;
 	id: string;
-}
+};
 
 export type StoreJob = SendJob | WebhookJob;
 
@@ -31,7 +34,7 @@ export const delayFor = (dueAt: number, now: number): number =>
 	Math.min(MAX_DELAY_S, Math.max(0, Math.ceil((dueAt - now) / 1000)));
 
 /** Sends jobs in batches of the queue's limit (100). */
-export async function sendJobs(queue: Queue<StoreJob>, jobs: readonly DueJob[]): Promise<void> {
+export async function sendJobs(queue: Queue<QueueJob>, jobs: readonly DueJob[]): Promise<void> {
 	for (let i = 0; i < jobs.length; i += 100) {
 		await queue.sendBatch(jobs.slice(i, i + 100).map(({ job, delaySeconds }) => ({ body: job, delaySeconds })));
 	}

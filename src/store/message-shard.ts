@@ -10,8 +10,16 @@
  * real one.
  */
 import { DurableObject } from "cloudflare:workers";
-import { type DueJob, type StoreJob, sendJobs } from "./jobs";
-import { claimOutbox, type OutboxClaim, type OutboxRow, type OutboxSettled, outboxOf, settleOutbox } from "./outbox";
+import { type DueJob, type QueueJob, sendJobs } from "./jobs";
+import {
+	claimOutbox,
+	handBackOutbox,
+	type OutboxClaim,
+	type OutboxRow,
+	type OutboxSettled,
+	outboxOf,
+	settleOutbox,
+} from "./outbox";
 import type { RelayIndex } from "./relay-index";
 import { indexName } from "./relay-index-name";
 import { type Linked, linkEvent, markIndexed } from "./shard-events";
@@ -37,14 +45,14 @@ import { type Cursor, getRecord, type ListFilter, listRecords } from "./shard-re
 import { SHARD_SCHEMA } from "./shard-rows";
 import { nextShardWake, shardEmpty, sweepShard } from "./shard-sweep";
 import { Sql } from "./sql";
-import { retentionMs } from "./timing";
+import { retentionMs, SWEEP_AFTER_MS } from "./timing";
 import type { LinkedEvent, MessageEvent, MessageRecord } from "./types";
 
 export type { Cursor, ListFilter };
 
 /** What the shard reaches itself: the queue (its sweep's jobs), the relay index, the spool. */
 export interface ShardEnv {
-	SEND_QUEUE?: Queue<StoreJob>;
+	SEND_QUEUE?: Queue<QueueJob>;
 	RELAY_INDEX?: DurableObjectNamespace<RelayIndex>;
 	SPOOL?: R2Bucket;
 	MESSAGE_RETENTION_DAYS?: string;
@@ -78,8 +86,9 @@ export class MessageShard extends DurableObject<ShardEnv> {
 		return result;
 	}
 
-	recordSync(input: SyncInput, now: number): string[] {
-		const outbox = this.#tx(() => recordSync(this.#sql, input, now));
+	/** Sync sends' final records (a batch's that landed in this shard at once); answers the outbox ids. */
+	recordSync(inputs: SyncInput[], now: number): string[] {
+		const outbox = this.#tx(() => inputs.flatMap((input) => recordSync(this.#sql, input, now)));
 		this.#wake(now);
 		return outbox;
 	}
@@ -104,6 +113,24 @@ export class MessageShard extends DurableObject<ShardEnv> {
 
 	defer(refs: string[], until: number): void {
 		this.#tx(() => defer(this.#sql, refs, until));
+	}
+
+	/**
+	 * A job the queue gave up on (the dead-letter consumer): the record or
+	 * delivery is due for the sweep's next look, which queues it again.
+	 */
+	handBack(job: { kind: "send"; ref: string } | { kind: "webhook"; id: string }, now: number): void {
+		this.#tx(() => {
+			if (job.kind === "webhook") handBackOutbox(this.#sql, job.id, now);
+			else {
+				this.#sql.run(
+					"UPDATE messages SET looked_at = ? WHERE ref = ? AND status IN ('queued', 'scheduled')",
+					now - SWEEP_AFTER_MS,
+					job.ref,
+				);
+			}
+		});
+		this.#wake(now);
 	}
 
 	cancel(ref: string, owner: string, now: number): Canceled {

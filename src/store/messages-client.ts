@@ -6,8 +6,9 @@
  * object touched.
  */
 import type { MessageDirectory } from "./directory";
+import { type DueJob, webhookJobs } from "./jobs";
 import type { MessageShard } from "./message-shard";
-import { placeOf, shardName } from "./ref";
+import { DAY_MS, placeOf, shardName } from "./ref";
 import type { RelayIndex } from "./relay-index";
 import { indexName, SUPPRESSION_SHARDS, suppressionName } from "./relay-index-name";
 import type { Cursor, ListFilter } from "./shard-read";
@@ -37,6 +38,39 @@ export const indexOf = (env: Pick<StoreBindings, "RELAY_INDEX">, key: string) =>
 
 export const indexByName = (env: Pick<StoreBindings, "RELAY_INDEX">, name: string) => byName(env.RELAY_INDEX, name);
 
+/**
+ * Puts records' new relay ids into the index (one call per index object) and
+ * files the provider events it held for them on their records; answers the
+ * webhook jobs those events made. A failure here loses nothing: the records'
+ * shards put unconfirmed relay ids again in their sweep.
+ */
+export async function indexRelayIds(
+	env: Pick<StoreBindings, "MESSAGES" | "RELAY_INDEX">,
+	entries: readonly { relayId: string; ref: string }[],
+	now: number,
+): Promise<DueJob[]> {
+	const byIndex = new Map<string, { relayId: string; ref: string }[]>();
+	for (const e of entries) byIndex.set(indexName(e.relayId), [...(byIndex.get(indexName(e.relayId)) ?? []), e]);
+	const jobs: DueJob[] = [];
+	for (const [name, group] of byIndex) {
+		const held = await byName(env.RELAY_INDEX, name).put([...group], now);
+		for (const { relayId, ref } of group) {
+			const events = held[relayId];
+			const place = placeOf(ref);
+			if (!events?.length || !place) continue;
+			const object = shardName(place);
+			const linked = await byName(env.MESSAGES, object).linkEvents(ref, events, [relayId], now);
+			jobs.push(
+				...webhookJobs(
+					object,
+					linked.flatMap((l) => ("outbox" in l ? l.outbox : [])),
+				),
+			);
+		}
+	}
+	return jobs;
+}
+
 const DIRECTORY = "directory";
 const noted = new Set<string>();
 
@@ -54,35 +88,41 @@ export async function notePlace(env: Pick<StoreBindings, "DIRECTORY">, owner: st
 const MAX_CALLS_PER_PAGE = 64;
 
 /**
- * The owner's records newest first: day by day (the directory says which
- * shards of a day hold theirs), each shard's newest `limit` before the
- * cursor, merged. Answers one more than `limit` when there is more.
+ * A page of the owner's records newest first: day by day (the directory says
+ * which shards of a day hold theirs), each shard's newest `limit` before the
+ * cursor, merged. `next`: where the following page starts, when there may be
+ * more — after the page's last record, or, when the page stopped at its call
+ * budget, before the last day it looked at (everything newer was seen).
  */
 export async function listAcross(
 	env: Pick<StoreBindings, "MESSAGES" | "DIRECTORY">,
 	owner: string,
 	filter: Omit<ListFilter, "before"> & { before?: Cursor; fromDay: number },
-): Promise<{ records: MessageRecord[]; more: boolean }> {
+): Promise<{ records: MessageRecord[]; next?: Cursor }> {
 	const want = filter.limit + 1;
 	const found: MessageRecord[] = [];
-	let calls = 1;
+	let calls = 0;
 	let fromDay = filter.fromDay;
 	for (;;) {
 		const days = await byName(env.DIRECTORY, DIRECTORY).placesOf(owner, fromDay, 4);
-		if (!days.length) break;
+		calls++;
+		if (!days.length) return { records: newestFirst(found) };
 		for (const { day, shards } of days) {
 			const pages = await Promise.all(
 				shards.map((shard) => byName(env.MESSAGES, shardName({ day, shard })).list(owner, { ...filter, limit: want })),
 			);
 			calls += shards.length;
 			found.push(...pages.flat());
-			if (found.length >= want) return { records: newestFirst(found).slice(0, want), more: true };
-			if (calls >= MAX_CALLS_PER_PAGE) return { records: newestFirst(found), more: true };
+			if (found.length >= want) {
+				const records = newestFirst(found).slice(0, filter.limit);
+				const last = records.at(-1) as MessageRecord;
+				return { records, next: { createdAt: last.createdAt, ref: last.ref } };
+			}
+			if (calls >= MAX_CALLS_PER_PAGE)
+				return { records: newestFirst(found), next: { createdAt: day * DAY_MS, ref: "" } };
 			fromDay = day - 1;
 		}
-		calls++;
 	}
-	return { records: newestFirst(found), more: false };
 }
 
 const newestFirst = (records: MessageRecord[]) =>

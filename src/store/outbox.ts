@@ -206,3 +206,12 @@ export function outboxOf(sql: Sql, stream: string): OutboxRow[] {
 			lastAttemptAt: r.last_attempt_at,
 		}));
 }
+
+/** A delivery whose job the queue gave up on: due for the sweep's next look. */
+export function handBackOutbox(sql: Sql, id: string, now: number): void {
+	sql.run(
+		"UPDATE outbox SET looked_at = ? WHERE id = ? AND status IN ('pending', 'sending')",
+		now - SWEEP_AFTER_MS,
+		id,
+	);
+}

@@ -10,11 +10,12 @@
  * signature covers only a timestamp, so each is bound to its first body).
  */
 import { DurableObject } from "cloudflare:workers";
-import { type DueJob, type StoreJob, sendJobs } from "./jobs";
+import { type DueJob, type QueueJob, sendJobs } from "./jobs";
 import {
 	addOutbox,
 	claimOutbox,
 	dueOutbox,
+	handBackOutbox,
 	OUTBOX_SCHEMA,
 	type OutboxClaim,
 	type OutboxSettled,
@@ -52,7 +53,7 @@ const SIGNATURE_MEMORY_MS = 3_600_000;
 export type Routed = { kind: "known"; ref: string } | { kind: "held"; fresh: boolean };
 
 export interface IndexEnv {
-	SEND_QUEUE?: Queue<StoreJob>;
+	SEND_QUEUE?: Queue<QueueJob>;
 	MESSAGE_RETENTION_DAYS?: string;
 }
 
@@ -154,6 +155,12 @@ export class RelayIndex extends DurableObject<IndexEnv> {
 		const wake = outboxWakeAt(this.#sql);
 		if (wake !== undefined) this.#wakeBy(wake);
 		return settled;
+	}
+
+	/** A delivery whose job the queue gave up on: due for the sweep's next look. */
+	handBack(id: string, now: number): void {
+		this.ctx.storage.transactionSync(() => handBackOutbox(this.#sql, id, now));
+		this.#wakeBy(now);
 	}
 
 	/** The state of a held event (tests, and the callback route's answer). */

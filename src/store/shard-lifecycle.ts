@@ -164,6 +164,7 @@ export interface Claimed {
 	to: string[];
 	envelope: Envelope;
 	messageId: string;
+	subject: string;
 	labelId: string | null;
 	/** This attempt's number (1 for the first). */
 	attempt: number;
@@ -220,13 +221,13 @@ export function claim(sql: Sql, ref: string, now: number): ClaimResult {
 		token,
 		ref,
 	);
-	appendEvent(sql, ref, { type: "sending", at: now, detail: { attempt: row.attempts + 1 } });
 	return {
 		kind: "claimed",
 		token,
 		to: row.pending_to ? (JSON.parse(row.pending_to) as string[]) : envelope.to,
 		envelope,
 		messageId: row.message_id,
+		subject: row.subject,
 		labelId: row.label_id,
 		attempt: row.attempts + 1,
 		deadlineAt: row.deadline_at,

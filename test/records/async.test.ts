@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auth, call, message, post, relayAt } from "../api/support";
 import { startFaultRelay } from "../helpers/faults";
 import { type RelayHandle, startRelay } from "../helpers/relay";
-import { ASYNC, consume, lookUp, recordOf, sendAsync, spooled } from "./support";
+import { ASYNC, consume, lookUp, recordOf, sendAsync, spooled, sweepOf } from "./support";
 
 let relay: RelayHandle;
 let at: ReturnType<typeof relayAt>;
@@ -56,6 +56,7 @@ describe("async send", () => {
 		});
 		expect(record.sentAt).not.toBeNull();
 		expect(record.events.map((e) => e.type)).toEqual(["queued", "sent"]);
+		await sweepOf(body.ref);
 		expect(await spooled(body.ref)).toBe(false);
 
 		// A second delivery of the same job (queues deliver at least once) sends nothing again.
@@ -71,6 +72,7 @@ describe("async send", () => {
 		expect(record.lastError?.code).toBe("relay_rejected");
 		expect(JSON.stringify(record.lastError)).toContain("550");
 		expect(record.attempts).toBe(1);
+		await sweepOf(body.ref);
 		expect(await spooled(body.ref)).toBe(false);
 		await consume([body.ref], at);
 		expect((await recordOf(body.ref)).attempts).toBe(1);
@@ -98,6 +100,7 @@ describe("async send", () => {
 		const canceled = await call(`/v1/messages/${body.ref}`, { method: "DELETE", headers: auth });
 		expect(canceled.status).toBe(200);
 		expect(((await canceled.json()) as { status: string }).status).toBe("canceled");
+		await sweepOf(body.ref);
 		expect(await spooled(body.ref)).toBe(false);
 		await consume([body.ref], at);
 		expect(await atRelay("test async-cancel")).toHaveLength(0);

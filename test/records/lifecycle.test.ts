@@ -1,15 +1,22 @@
 /**
- * Scheduling, the backlog cap, large bodies through the R2 spool, and the
- * retention job (records, their events, R2 objects, provider events and
- * settled webhook deliveries) — through the real local D1, R2 and queue producer.
+ * Scheduling, the backlog cap, large bodies through the R2 spool, and
+ * retention (records with their events, R2 objects, settled webhook
+ * deliveries; never a record that is not final) — through the real local
+ * store objects, R2 and queue producer, and each shard's sweep.
  */
-import { createScheduledController } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Bindings } from "../../src/env";
-import worker from "../../src/index";
-import { auth, baseEnv, call, message, post, relayAt } from "../api/support";
+import { placeOf, SHARDS_PER_DAY, shardName } from "../../src/store/ref";
+import { auth, call, message, post, relayAt } from "../api/support";
 import { type RelayHandle, startRelay } from "../helpers/relay";
-import { ASYNC, consume, recordOf, sendAsync, spooled } from "./support";
+import { ASYNC, consume, recordOf, sendAsync, spooled, sweepOf } from "./support";
+
+const shardOf = (ref: string) => {
+	const place = placeOf(ref);
+	if (!place) throw new Error(`not a ref: ${ref}`);
+	return env.MESSAGES.getByName(shardName(place));
+};
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -63,14 +70,20 @@ describe("scheduling", () => {
 });
 
 describe("backlog cap", () => {
-	it("answers 429 with Retry-After once MAX_BACKLOG messages of the api_user are waiting", async () => {
-		const own = { ...at, SMTP_USER: `backlog_${Date.now()}`, MAX_BACKLOG: "2" };
-		await sendAsync("backlog-1", own);
-		await sendAsync("backlog-2", own);
-		const third = await post("/v1/send", message("backlog-3"), own, ASYNC);
-		expect(third.status).toBe(429);
-		expect(Number(third.headers.get("Retry-After"))).toBeGreaterThan(0);
-		expect(((await third.json()) as { detail: string }).detail).toContain("MAX_BACKLOG");
+	it("answers 429 with Retry-After once a shard holds its share of MAX_BACKLOG waiting messages", async () => {
+		// One waiting message per shard: at most SHARDS_PER_DAY can be accepted, whatever lands where.
+		const own = { ...at, MAX_BACKLOG: String(SHARDS_PER_DAY) };
+		let accepted = 0;
+		let refused: Response | undefined;
+		for (let i = 0; i <= SHARDS_PER_DAY && !refused; i++) {
+			const response = await post("/v1/send", message(`backlog-${i}`), own, ASYNC);
+			if (response.status === 202) accepted++;
+			else refused = response;
+		}
+		expect(refused?.status).toBe(429);
+		expect(accepted).toBeLessThanOrEqual(SHARDS_PER_DAY);
+		expect(Number(refused?.headers.get("Retry-After"))).toBeGreaterThan(0);
+		expect(((await refused?.json()) as { detail: string }).detail).toContain("MAX_BACKLOG");
 	});
 });
 
@@ -83,55 +96,60 @@ describe("spool", () => {
 		const [delivered] = await atRelay("test big-body");
 		expect(delivered?.data.replace(/=\r\n/g, "")).toContain(big.slice(0, 4096));
 		expect((await recordOf(body.ref)).status).toBe("sent");
+		await sweepOf(body.ref);
 		expect(await spooled(body.ref)).toBe(false);
 	});
 });
 
 describe("retention", () => {
-	it("the cron deletes records older than MESSAGE_RETENTION_DAYS, their events and R2 objects; newer ones stay", async () => {
+	it("the shard's sweep deletes final records older than MESSAGE_RETENTION_DAYS, their events and R2 objects; never an open one", async () => {
 		const { body: old } = await sendAsync("retention-old", at);
-		expect(await spooled(old.ref)).toBe(true);
-		const env = { ...baseEnv, MESSAGE_RETENTION_DAYS: "30" } as Bindings;
-		// 30 days and a minute later, what was just sent is past retention.
-		await worker.scheduled(createScheduledController({ scheduledTime: Date.now() + 30 * DAY + 60_000 }), env);
+		await consume([old.ref], at);
+		expect((await recordOf(old.ref)).status).toBe("sent");
+		const { body: open } = await sendAsync("retention-open", at, {
+			sendAt: new Date(Date.now() + 29 * DAY).toISOString(),
+		});
+		// 30 days and a minute later (the objects read MESSAGE_RETENTION_DAYS from their own settings: 30 by default),
+		// what was sent is past retention; the spool goes at the first look, the record at the next.
+		const later = Date.now() + 30 * DAY + 60_000;
+		await sweepOf(old.ref, later);
+		await sweepOf(old.ref, later);
 		expect((await call(`/v1/messages/${old.ref}`, { headers: auth })).status).toBe(404);
 		expect(await spooled(old.ref)).toBe(false);
-
-		const { body: fresh } = await sendAsync("retention-new", at);
-		await worker.scheduled(createScheduledController({ scheduledTime: Date.now() + DAY }), env);
-		expect((await recordOf(fresh.ref)).status).toBe("queued");
+		// Scheduled 29 days ahead, still waiting: it stays, spool and all (finding 4).
+		await sweepOf(open.ref, later);
+		await sweepOf(open.ref, later);
+		expect((await recordOf(open.ref)).status).toBe("scheduled");
+		expect(await spooled(open.ref)).toBe(true);
 	});
 
-	it("provider events and settled webhook deliveries as old go too; a pending delivery stays", async () => {
-		const db = baseEnv.DB as D1Database;
-		const now = Date.now();
-		const tag = crypto.randomUUID();
-		const insertEvent = (id: string, receivedAt: number) =>
-			db
-				.prepare("INSERT INTO provider_events (id, relay_id, type, at, received_at) VALUES (?, ?, 'delivered', ?, ?)")
-				.bind(`${tag}-${id}`, `relay-${tag}`, receivedAt, receivedAt);
-		const insertDelivery = (id: string, status: string, createdAt: number) =>
-			db
-				.prepare(
-					`INSERT INTO webhook_deliveries (id, stream, seq, type, payload, status, next_attempt_at, deadline_at, created_at)
-					 VALUES (?, ?, ?, 'message.sent', '{}', ?, ?, ?, ?)`,
-				)
-				.bind(`${tag}-${id}`, `stream-${tag}`, createdAt, status, createdAt, createdAt + DAY, createdAt);
-		await db.batch([
-			insertEvent("old", now - 31 * DAY),
-			insertEvent("new", now),
-			insertDelivery("old-delivered", "delivered", now - 31 * DAY),
-			insertDelivery("old-failed", "failed", now - 31 * DAY + 1),
-			insertDelivery("old-pending", "pending", now - 31 * DAY + 2),
-			insertDelivery("new-delivered", "delivered", now),
-		]);
-		const env = { ...baseEnv, MESSAGE_RETENTION_DAYS: "30" } as Bindings;
-		await worker.scheduled(createScheduledController({ scheduledTime: now }), env);
-		const left = async (table: string) =>
-			(
-				await db.prepare(`SELECT id FROM ${table} WHERE id LIKE ? ORDER BY id`).bind(`${tag}-%`).all<{ id: string }>()
-			).results.map((r) => r.id.slice(tag.length + 1));
-		expect(await left("provider_events")).toEqual(["new"]);
-		expect(await left("webhook_deliveries")).toEqual(["new-delivered", "old-pending"]);
+	it("settled webhook deliveries as old go with their record; a pending one stays", async () => {
+		const finishedWithWebhook = async (tag: string) => {
+			const { body } = await sendAsync(tag, at);
+			const shard = shardOf(body.ref);
+			const claimed = await shard.claim(body.ref, Date.now());
+			if (claimed.kind !== "claimed") throw new Error(claimed.kind);
+			// As with webhooks on: the record's outbox gets message.sent when it ends.
+			await runInDurableObject(shard, async (_instance, state) => {
+				state.storage.sql.exec("UPDATE messages SET publish = 1 WHERE ref = ?", body.ref);
+			});
+			const done = { kind: "final", status: "sent", relayId: `r-${body.ref}`, detail: {} } as const;
+			await shard.finish(body.ref, claimed.token, done, Date.now());
+			return { ref: body.ref, shard, id: `evt_${body.ref}_sent` };
+		};
+		const settled = await finishedWithWebhook("retention-settled");
+		const claim = await settled.shard.claimDelivery(settled.id, Date.now());
+		if (claim.kind !== "claimed") throw new Error(claim.kind);
+		await settled.shard.settleDelivery(settled.id, claim.token, { ok: true, status: 200 }, Date.now());
+		const pending = await finishedWithWebhook("retention-pending");
+		const later = Date.now() + 31 * DAY;
+		for (const { ref } of [settled, pending]) {
+			await sweepOf(ref, later);
+			await sweepOf(ref, later);
+		}
+		expect(await settled.shard.get(settled.ref)).toBeUndefined();
+		expect(await settled.shard.deliveriesOf(settled.ref)).toEqual([]);
+		expect(await pending.shard.get(pending.ref)).toBeUndefined();
+		expect((await pending.shard.deliveriesOf(pending.ref)).map((d) => d.status)).toEqual(["pending"]);
 	});
 });

@@ -11,7 +11,7 @@ import { postCallback, statusCallback } from "../events/support";
 import { startFaultRelay } from "../helpers/faults";
 import { startRelay } from "../helpers/relay";
 import { attachClock, bindings, fakeClock } from "../limit/support";
-import { ASYNC, consume, recordOf, sendAsync, spooled } from "./support";
+import { ASYNC, consume, recordOf, sendAsync, spooled, sweepOf } from "./support";
 
 const MINUTE = 60_000;
 
@@ -46,6 +46,7 @@ describe("retries", () => {
 			expect(record.events.map((e) => e.type)).toEqual(["queued", "attempt_failed", "attempt_failed", "sent"]);
 			expect(record.events.map((e) => e.detail?.attempt).slice(1)).toEqual([1, 2, 3]);
 			expect((await faults.record()).connections).toHaveLength(3);
+			await sweepOf(body.ref);
 			expect(await spooled(body.ref)).toBe(false);
 		} finally {
 			await faults.stop();
@@ -130,6 +131,7 @@ describe("retries", () => {
 			const record = await recordOf(body.ref);
 			expect(record.status).toBe("failed");
 			expect(record.lastError?.code).toBe("delivery_expired");
+			await sweepOf(body.ref);
 			expect(await spooled(body.ref)).toBe(false);
 		} finally {
 			await faults.stop();

@@ -10,6 +10,7 @@ import { env } from "cloudflare:workers";
 import type { Bindings } from "../../src/env";
 import { consumeQueue, type QueueJob } from "../../src/records/consumer";
 import type { MessageRecord } from "../../src/rpc/types";
+import { placeOf, shardName } from "../../src/store/ref";
 import { auth, baseEnv, call, message, type Overrides, post } from "../api/support";
 
 export const ASYNC = { Prefer: "respond-async" };
@@ -63,6 +64,16 @@ export async function consumeJobs(bodies: QueueJob[], overrides: Overrides = {},
 	const ctx = createExecutionContext();
 	await consumeQueue(batch, { ...baseEnv, ...overrides } as Bindings, ctx, () => at ?? Date.now());
 	return getQueueResult(batch, ctx);
+}
+
+/**
+ * Runs the sweep of `ref`'s shard at `at` (default: now), as its alarm would:
+ * final records' spooled bytes go, lost jobs come back; answers what it found.
+ */
+export async function sweepOf(ref: string, at = Date.now()) {
+	const place = placeOf(ref);
+	if (!place) throw new Error(`not a ref: ${ref}`);
+	return env.MESSAGES.getByName(shardName(place)).sweep(at);
 }
 
 /** Whether the spool still holds an object for `ref`. */

@@ -5,22 +5,20 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context, Handler } from "hono";
-import { recordView } from "../../send/record-view";
-import { cancelRecord, recordOf } from "../../send/records";
-import { type Cursor, listRecords } from "../../store/messages";
-import type { MessageRecord, MessageStatus } from "../../store/types";
+import { cancelRecord, listRecordsOf, recordOf } from "../../send/records";
+import type { Cursor } from "../../store/shard-read";
+import type { MessageStatus } from "../../store/types";
 import { background } from "../background";
 import { MessageListSchema, MessageRecordSchema, MessageStatusSchema } from "../schemas";
 import type { AppEnv } from "../types";
 import { problems, security } from "./common";
-import { badCursor, queryOf, storeFor } from "./store-access";
+import { allowStore, badCursor, queryOf } from "./store-access";
 
 /** Records are read by their owners, never with a public (browser) key. */
-const recordsDb = (c: Context<AppEnv>): D1Database =>
-	storeFor(c, {
+const allowRecords = (c: Context<AppEnv>): void =>
+	allowStore(c, {
 		allowed: (caller) => caller.kind !== "public",
 		refused: "public keys cannot read message records",
-		unbound: "message records need the DB binding",
 	});
 
 const RefParams = z.object({ ref: z.string().openapi({ example: "msg_2f7kq4m6x3b5n7p2r4t6v8y3za" }) });
@@ -38,8 +36,10 @@ export const getMessageRoute = createRoute({
 	},
 });
 
-export const getMessage: Handler<AppEnv> = async (c) =>
-	c.json(await recordOf(recordsDb(c), c.req.param("ref") ?? "", c.get("caller").id), 200);
+export const getMessage: Handler<AppEnv> = async (c) => {
+	allowRecords(c);
+	return c.json(await recordOf(c.env, c.req.param("ref") ?? "", c.get("caller").id), 200);
+};
 
 const MAX_PAGE = 100;
 
@@ -64,29 +64,24 @@ export const listMessagesRoute = createRoute({
 	},
 });
 
-const encodeCursor = (r: MessageRecord) => `${r.createdAt}.${r.ref}`;
+/** `<createdAt>.<ref>`: after this record (or, with no ref, before this moment). */
+const encodeCursor = (at: Cursor) => `${at.createdAt}.${at.ref}`;
 
 function decodeCursor(cursor: string): Cursor {
-	const match = /^(\d{1,16})\.(msg_[a-z2-7]{26})$/.exec(cursor);
-	if (!match?.[1] || !match[2]) throw badCursor("must be the cursor of a previous page");
+	const match = /^(\d{1,16})\.((?:msg_[a-z2-7]{26})?)$/.exec(cursor);
+	if (!match?.[1] || match[2] === undefined) throw badCursor("must be the cursor of a previous page");
 	return { createdAt: Number(match[1]), ref: match[2] };
 }
 
 export const listMessages: Handler<AppEnv> = async (c) => {
-	const db = recordsDb(c);
+	allowRecords(c);
 	const query = queryOf(c, ListQuery);
-	const limit = query.limit ?? 20;
-	const page = await listRecords(db, c.get("caller").id, {
-		limit: limit + 1,
+	const page = await listRecordsOf(c.env, c.get("caller").id, {
+		limit: query.limit ?? 20,
 		...(query.status ? { status: query.status as MessageStatus } : {}),
-		...(query.cursor ? { after: decodeCursor(query.cursor) } : {}),
+		...(query.cursor ? { before: decodeCursor(query.cursor) } : {}),
 	});
-	const shown = page.slice(0, limit);
-	const last = shown.at(-1);
-	return c.json(
-		{ messages: shown.map((r) => recordView(r)), cursor: page.length > limit && last ? encodeCursor(last) : null },
-		200,
-	);
+	return c.json({ messages: page.records, cursor: page.next ? encodeCursor(page.next) : null }, 200);
 };
 
 export const cancelMessageRoute = createRoute({
@@ -102,12 +97,7 @@ export const cancelMessageRoute = createRoute({
 });
 
 export const cancelMessage: Handler<AppEnv> = async (c) => {
-	const context = {
-		db: recordsDb(c),
-		spool: c.env.SPOOL,
-		queue: c.env.SEND_QUEUE,
-		events: c.get("config").events,
-		background: (work: Promise<unknown>) => background(c, work),
-	};
-	return c.json(await cancelRecord(context, c.req.param("ref") ?? "", c.get("caller").id), 200);
+	allowRecords(c);
+	const owner = c.get("caller").id;
+	return c.json(await cancelRecord(c.env, c.req.param("ref") ?? "", owner, (work) => background(c, work)), 200);
 };

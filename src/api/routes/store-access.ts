@@ -1,8 +1,8 @@
 /**
  * What the routes over stored data (/v1/messages, /v1/suppressions) share:
- * the D1 binding for a caller allowed to read it (403 for another, 500 when
- * unbound), the query checked against the route's own documented schema, and
- * the 400 for a cursor this API did not give out.
+ * who may call them (403 for anyone else), the query checked against the
+ * route's own documented schema, and the 400 for a cursor this API did not
+ * give out.
  */
 import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -15,16 +15,11 @@ export interface StoreRule {
 	allowed: (caller: Caller) => boolean;
 	/** The 403's detail for anyone else. */
 	refused: string;
-	/** The 500's detail when the DB binding is missing. */
-	unbound: string;
 }
 
-/** D1, for a caller the rule allows. */
-export function storeFor(c: Context<AppEnv>, rule: StoreRule): D1Database {
+/** Refuses a caller the rule does not allow. */
+export function allowStore(c: Context<AppEnv>, rule: StoreRule): void {
 	if (!rule.allowed(c.get("caller"))) throw new ProblemError("forbidden", rule.refused);
-	const db = c.env.DB;
-	if (!db) throw new ProblemError("config_invalid", rule.unbound);
-	return db;
 }
 
 /** The query parsed with `schema`; a 400 naming each bad parameter. */
