@@ -100,7 +100,10 @@ export async function idempotent(c: Context<AppEnv>, handle: () => Promise<Respo
 	if (begun.state === "mismatch") {
 		throw new ProblemError("idempotency_key_reused", "this Idempotency-Key was first used with a different request");
 	}
-	c.set("idempotency", { markSending: () => store.markSending(print) });
+	c.set("idempotency", {
+		markSending: () => store.markSending(print),
+		identity: { caller: c.get("caller").id, key, since: begun.since },
+	});
 	const renewal = setInterval(() => background(c, store.renew(print)), RENEW_EVERY_MS);
 	// Under waitUntil: the record is settled even when the client hangs up mid-request.
 	const work = (async () => {

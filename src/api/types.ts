@@ -2,6 +2,7 @@
  * The Hono environment of the app: what the Worker is bound to, and what the
  * middleware hands down to the routes.
  */
+import type { RequestIdentity } from "../send/message-seed";
 import type { Config } from "../config";
 import type { Bindings } from "../env";
 import type { Caller } from "../send/caller";
@@ -31,6 +32,10 @@ export interface AppEnv {
 		/** The api_user's limiter for this request (set by the rateLimitHeaders middleware). */
 		userLimiter: Limiter;
 		/** The request's idempotency record, when it has a key (api/idempotency.ts). */
-		idempotency?: { markSending(): Promise<void> };
+		idempotency?: {
+			markSending(): Promise<void>;
+			/** Seeds the request's messages, so a retry names the same ones (send/message-seed.ts). */
+			identity: RequestIdentity;
+		};
 	};
 }

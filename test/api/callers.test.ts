@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { startRelay } from "../helpers/relay";
-import { call, message, problemOf, relayAt } from "./support";
+import { call, message, type Overrides, problemOf, relayAt } from "./support";
 
 const secretBytes = new TextEncoder().encode("edgesend-test-webhook-secret-32b");
 const WEBHOOK_SECRET = `whsec_${btoa(String.fromCharCode(...secretBytes))}`;
@@ -18,7 +18,7 @@ async function sign(id: string, timestamp: number, body: string, secret = secret
 
 const now = () => Math.floor(Date.now() / 1000);
 
-const webhook = (body: string, headers: Record<string, string>, overrides: Record<string, string>) =>
+const webhook = (body: string, headers: Record<string, string>, overrides: Overrides) =>
 	call("/v1/send", { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body }, overrides);
 
 describe("Standard Webhooks", () => {
@@ -56,7 +56,7 @@ describe("Standard Webhooks", () => {
 			"webhook-timestamp": String(t),
 			"webhook-signature": sig,
 		});
-		const cases: [string, Record<string, string>, Record<string, string>, RegExp][] = [
+		const cases: [string, Record<string, string>, Overrides, RegExp][] = [
 			[body.replace("hello", "HELLO"), h(id, ts, good), overrides, /does not match/],
 			[body, h(id, ts - 301, await sign(id, ts - 301, body)), overrides, /stale/],
 			[body, h(id, ts + 301, await sign(id, ts + 301, body)), overrides, /stale/],

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { deadPort, startFaultRelay } from "../helpers/faults";
 import { startRelay } from "../helpers/relay";
-import { auth, call, message, post, problemOf, relayAt } from "./support";
+import { auth, call, message, type Overrides, post, problemOf, relayAt } from "./support";
 
 /** Settings for a plaintext fault relay on loopback, with an api_user of the test's own. */
 const faultAt = (port: number, extra: Record<string, string> = {}) =>
@@ -14,7 +14,7 @@ const faultAt = (port: number, extra: Record<string, string> = {}) =>
 
 const uniqueUser = (prefix: string) => `${prefix}_${crypto.randomUUID().slice(0, 8)}`;
 
-const usage = async (overrides: Record<string, string>) =>
+const usage = async (overrides: Overrides) =>
 	(await (await call("/v1/limits", { headers: auth }, overrides)).json()) as { used: number };
 
 describe("credentials", () => {

@@ -18,7 +18,8 @@ export const auth = { Authorization: `Bearer ${API_KEY}`, "Content-Type": "appli
 /** The suite's bindings, typed as the app reads them. */
 export const baseEnv = env as unknown as Bindings & { CONTROL_URL: string };
 
-export type Overrides = Partial<Record<keyof Bindings, string>>;
+/** Settings as strings; a binding may be swapped for a stand-in that fails on purpose (the crash tests). */
+export type Overrides = { [K in keyof Bindings]?: string | Bindings[K] };
 
 /** Calls a fresh app with the suite's bindings plus `overrides`, and waits for its background work. */
 export async function call(path: string, init: RequestInit = {}, overrides: Overrides = {}): Promise<Response> {

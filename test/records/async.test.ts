@@ -4,6 +4,7 @@
  * the consumer, and looked up by ref; every sync send has a record too,
  * failed or unknown when the relay refused it or dropped after the dot.
  */
+import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auth, call, message, post, relayAt } from "../api/support";
 import { startFaultRelay } from "../helpers/faults";
@@ -126,6 +127,40 @@ describe("async send", () => {
 		const a = (await first.json()) as { ref: string };
 		expect(((await second.json()) as { ref: string }).ref).toBe(a.ref);
 		expect(second.headers.get("Location")).toBe(`/v1/messages/${a.ref}`);
+	});
+
+	it("an async batch that dies half way, retried with its Idempotency-Key, accepts the same messages once (finding 3)", async () => {
+		const key = `async-batch-crash-${Date.now()}`;
+		const messages = [0, 1, 2, 3].map((i) => message(`batch-crash-${key}-${i}`));
+		// The spool fails the third write: the first attempt has queued two messages when it answers 500.
+		let writes = 0;
+		const failing = {
+			...at,
+			SPOOL: new Proxy(env.SPOOL, {
+				get: (target, name) =>
+					name === "put"
+						? (...args: Parameters<R2Bucket["put"]>) => {
+								if (++writes === 3) throw new Error("injected: R2 put failed");
+								return target.put(...args);
+							}
+						: Reflect.get(target, name).bind(target),
+			}),
+		};
+		const headers = { ...ASYNC, "Idempotency-Key": key };
+		const first = await post("/v1/batch", { messages }, failing, headers);
+		expect(first.status).toBe(500);
+		const retry = await post("/v1/batch", { messages }, at, headers);
+		expect(retry.status).toBe(202);
+		const refs = ((await retry.json()) as { results: { ref: string }[] }).results.map((r) => r.ref);
+		expect(new Set(refs).size).toBe(4);
+		await consume(refs, at);
+		for (let i = 0; i < 4; i++) expect(await atRelay(`test batch-crash-${key}-${i}`)).toHaveLength(1);
+		// Each ref's record was accepted once (one `queued` event each), and there are no others: the first
+		// attempt's two records are these, not two more that a sweep would deliver a second time.
+		for (const ref of refs) expect((await recordOf(ref)).events.filter((e) => e.type === "queued")).toHaveLength(1);
+		const listed = (await (await call("/v1/messages?limit=100", { headers: auth })).json()) as { messages: { ref: string; subject: string }[] };
+		const ours = listed.messages.filter((m) => m.subject.includes(key)).map((m) => m.ref);
+		expect(ours.sort()).toEqual([...refs].sort());
 	});
 });
 
