@@ -2,8 +2,11 @@
  * The secrets edgesend reads (src/config.ts validates them), which of them a
  * deploy still lacks, and how to set each. A name counts as set when the
  * Worker has it as a secret, when [vars] gives it, or when a --secrets-file
- * passed to the deploy carries it. Read after the deploy: a Worker must
- * exist before `wrangler secret put` can add to it.
+ * passed to the deploy carries it. Read after the deploy, which a missing
+ * secret does not stop: the Worker then exists, each `wrangler secret put`
+ * goes straight onto it (before a first deploy wrangler would offer an
+ * empty draft Worker instead), and until then it answers config_invalid
+ * naming the setting, sending nothing.
  */
 import { readFileSync } from "node:fs";
 import { parseEnv } from "node:util";

@@ -3,8 +3,9 @@
  * wrangler that records its calls (stand-in.ts). A fresh account gets what
  * wrangler.toml declares and `wrangler deploy` would not create, then the
  * deploy; an account that has it all gets the deploy alone; a missing secret
- * is named with the command that sets it, after the deploy (a Worker must
- * exist before a secret can be put on it).
+ * is named with the command that sets it, after the deploy (chosen: deploy
+ * anyway; the Worker refuses to send until it is set, and the secret goes
+ * onto the deployed Worker at once).
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -69,7 +70,7 @@ describe("npm run deploy (scripts/deploy.ts) against a stand-in wrangler", () =>
 		expect(run.output).not.toContain("secret put");
 	});
 
-	it("with a secret missing says which and how to set it, and deploys (chosen: the Worker must exist to take secrets)", async () => {
+	it("with a secret missing says which and how to set it, and deploys all the same", async () => {
 		const account = completeAccount();
 		account.worker.secrets = ["SMTP_USER", "API_KEYS"];
 		const p = inProject(account);
