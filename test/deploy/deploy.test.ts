@@ -33,12 +33,18 @@ const completeAccount = (): StandInAccount => ({
 
 const commandOf = (call: string[]) => call.filter((a) => !a.startsWith("-")).join(" ");
 
+/** Runs the deploy and expects it to succeed: what it printed, and the commands it had wrangler run. */
+async function deploys(p: Project, args: string[] = [], env: Record<string, string> = {}) {
+	const run = await runDeploy(p, args, env);
+	expect(run.code, run.output).toBe(0);
+	return { output: run.output, commands: p.calls().map(commandOf) };
+}
+
 describe("npm run deploy (scripts/deploy.ts) against a stand-in wrangler", () => {
 	it("on a fresh account creates the D1 database, applies the migrations, deploys, then names the missing secrets", async () => {
 		const p = inProject(freshAccount());
-		const run = await runDeploy(p);
-		expect(run.code, run.output).toBe(0);
-		expect(p.calls().map(commandOf)).toEqual([
+		const run = await deploys(p);
+		expect(run.commands).toEqual([
 			"whoami",
 			"d1 list",
 			"d1 create edgesend",
@@ -61,10 +67,8 @@ describe("npm run deploy (scripts/deploy.ts) against a stand-in wrangler", () =>
 
 	it("on an account that has everything creates nothing and deploys", async () => {
 		const p = inProject(completeAccount());
-		const run = await runDeploy(p);
-		expect(run.code, run.output).toBe(0);
-		const commands = p.calls().map(commandOf);
-		expect(commands).toEqual(["whoami", "d1 list", "d1 migrations apply DB", "deploy", "secret list json"]);
+		const run = await deploys(p);
+		expect(run.commands).toEqual(["whoami", "d1 list", "d1 migrations apply DB", "deploy", "secret list json"]);
 		expect(run.output).toContain("D1 edgesend (DB): exists");
 		expect(run.output).toContain("every secret edgesend needs is set");
 		expect(run.output).not.toContain("secret put");
@@ -74,15 +78,14 @@ describe("npm run deploy (scripts/deploy.ts) against a stand-in wrangler", () =>
 		const account = completeAccount();
 		account.worker.secrets = ["SMTP_USER", "API_KEYS"];
 		const p = inProject(account);
-		const run = await runDeploy(p);
-		expect(run.code, run.output).toBe(0);
-		expect(p.calls().map(commandOf)).toContain("deploy");
+		const run = await deploys(p);
+		expect(run.commands).toContain("deploy");
 		expect(run.output).toMatch(/missing +SMTP_PASS: the provider's api_key/);
 		expect(run.output).toContain("npx wrangler secret put SMTP_PASS");
 		expect(run.output).not.toContain("secret put SMTP_USER");
 		expect(run.output).not.toContain("secret put API_KEYS");
 		// The deploy comes before the secrets are read, so the report is of the Worker as deployed.
-		expect(p.calls().map(commandOf).slice(-2)).toEqual(["deploy", "secret list json"]);
+		expect(run.commands.slice(-2)).toEqual(["deploy", "secret list json"]);
 	});
 
 	it("counts the names of a --secrets-file as set, and passes it to wrangler deploy", async () => {
@@ -90,8 +93,7 @@ describe("npm run deploy (scripts/deploy.ts) against a stand-in wrangler", () =>
 		account.worker.secrets = ["SMTP_USER", "API_KEYS"];
 		const p = inProject(account);
 		writeFileSync(join(p.dir, ".secrets.env"), "SMTP_PASS=not-a-real-key\n");
-		const run = await runDeploy(p, ["--secrets-file", ".secrets.env"]);
-		expect(run.code, run.output).toBe(0);
+		const run = await deploys(p, ["--secrets-file", ".secrets.env"]);
 		expect(p.calls().find((call) => call[0] === "deploy")).toEqual(["deploy", "--secrets-file", ".secrets.env"]);
 		expect(run.output).not.toContain("secret put SMTP_PASS");
 		expect(run.output).not.toContain("not-a-real-key");
@@ -122,9 +124,8 @@ describe("npm run deploy (scripts/deploy.ts) against a stand-in wrangler", () =>
 		const account = freshAccount();
 		account.queues = ["partner-events"];
 		const p = inProject(account, config);
-		const run = await runDeploy(p);
-		expect(run.code, run.output).toBe(0);
-		expect(p.calls().map(commandOf)).toEqual([
+		const run = await deploys(p);
+		expect(run.commands).toEqual([
 			"whoami",
 			"queues info edgesend-dead",
 			"queues create edgesend-dead",
@@ -161,8 +162,7 @@ describe("npm run deploy (scripts/deploy.ts) against a stand-in wrangler", () =>
 		expect(stopped.code).toBe(1);
 		expect(stopped.output).toContain("9f8e7d6c5b4a  Side project");
 		expect(p.calls().map(commandOf)).toEqual(["whoami"]);
-		const chosen = await runDeploy(p, [], { CLOUDFLARE_ACCOUNT_ID: "9f8e7d6c5b4a" });
-		expect(chosen.code, chosen.output).toBe(0);
+		const chosen = await deploys(p, [], { CLOUDFLARE_ACCOUNT_ID: "9f8e7d6c5b4a" });
 		expect(chosen.output).toContain("account  Side project (9f8e7d6c5b4a)");
 	});
 
