@@ -1,7 +1,8 @@
 /**
  * What `npm run dev` prints once everything is up: where the worker and the
- * inbox are, the API key, and a ready-to-paste curl that sends an HTML mail
- * with an inline image (a small PNG, referenced by cid:).
+ * inbox are, the API key, how to run the cron (wrangler dev does not), and
+ * a ready-to-paste curl that sends an HTML mail with an inline image (a
+ * small PNG, referenced by cid:).
  */
 
 /** A 48×32 envelope icon, the inline image of the sample mail. */
@@ -61,6 +62,7 @@ export function banner({ workerUrl, inboxUrl, apiKey, varsName, relay, realMail 
 		inboxUrl ? `  inbox    ${inboxUrl}` : undefined,
 		`  API key  ${apiKey ?? `yours, from API_KEYS in ${varsName} (export EDGESEND_API_KEY=… for the curl below)`}`,
 		`  relay    ${relay}`,
+		`  cron     not run by wrangler dev; run it now: curl -sS ${workerUrl}/cdn-cgi/local/scheduled`,
 		"",
 		realMail
 			? "Send a first mail (put your own address in place of you@example.com: this one is delivered):"

@@ -1,7 +1,8 @@
 /**
  * Runs the dev runner (`npm run dev`'s process) for the end-to-end test, in
  * its own process group, with a throwaway outbox and vars file, and reads
- * what it prints: the worker URL, the inbox URL, the API key and the curl.
+ * what it prints: the worker URL, the inbox URL, the API key, the cron's
+ * command and the curl.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -13,6 +14,8 @@ export interface DevBanner {
 	apiKey: string;
 	/** The local relay's port. */
 	relayPort: number;
+	/** The command the banner gives to run the cron. */
+	cronCommand: string;
 	curl: string;
 }
 
@@ -54,16 +57,18 @@ export function startDev(root: string, env: Record<string, string>, readyTimeout
 			}
 			const relay = /^ {2}relay +local, localhost:(\d+)/.exec(line);
 			if (relay) found.relayPort = Number(relay[1]);
+			const cron = /^ {2}cron +.*: (curl .*)$/.exec(line);
+			if (cron) found.cronCommand = cron[1];
 			if (line.startsWith("curl ")) curl = [];
 			if (!curl) return;
 			curl.push(line);
 			if (line.endsWith("\\")) return;
 			clearTimeout(timer);
-			const { workerUrl, inboxUrl, apiKey, relayPort } = found;
-			if (!workerUrl || !inboxUrl || !apiKey || !relayPort) {
-				return reject(new Error("the banner lacks the worker, inbox, key or local relay line"));
+			const { workerUrl, inboxUrl, apiKey, relayPort, cronCommand } = found;
+			if (!workerUrl || !inboxUrl || !apiKey || !relayPort || !cronCommand) {
+				return reject(new Error("the banner lacks the worker, inbox, key, local relay or cron line"));
 			}
-			resolve({ workerUrl, inboxUrl, apiKey, relayPort, curl: curl.join("\n") });
+			resolve({ workerUrl, inboxUrl, apiKey, relayPort, cronCommand, curl: curl.join("\n") });
 		};
 		for (const stream of [child.stdout, child.stderr])
 			if (stream) createInterface({ input: stream }).on("line", onLine);
