@@ -50,8 +50,18 @@ export default defineConfig({
 					name: SUITE_PROJECT,
 					globalSetup: ["./test/global-setup.ts"],
 					include: ["test/**/*.test.ts", "src/**/*.test.ts"],
-					exclude: ["test/burst/**"],
+					exclude: ["test/burst/**", "test/deploy/**"],
 					testTimeout: 30_000,
+				},
+			},
+			{
+				// `npm run deploy`'s script (scripts/deploy.ts) against a stand-in wrangler: it spawns
+				// processes, so it runs in Node, not workerd.
+				test: {
+					name: "node",
+					environment: "node",
+					include: ["test/deploy/**/*.test.ts"],
+					testTimeout: 60_000,
 				},
 			},
 			{

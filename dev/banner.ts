@@ -1,7 +1,8 @@
 /**
  * What `npm run dev` prints once everything is up: where the worker and the
- * inbox are, the API key, and a ready-to-paste curl that sends an HTML mail
- * with an inline image (a small PNG, referenced by cid:).
+ * inbox are, the API key, and
+ * a ready-to-paste curl that sends an HTML mail with an inline image (a
+ * small PNG, referenced by cid:).
  */
 
 /** A 48×32 envelope icon, the inline image of the sample mail. */

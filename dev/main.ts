@@ -11,13 +11,13 @@ import { ActivityLog } from "./activity.ts";
 import { banner } from "./banner.ts";
 import { CallbackSimulator, DEV_ENGAGELAB_KEY } from "./callbacks.ts";
 import { type EventReceiver, startEventReceiver } from "./event-receiver.ts";
-import { QuietReads } from "./inbox/quiet-reads.ts";
 import { WorkerRecords } from "./inbox/records.ts";
 import { type Inbox, startInbox } from "./inbox/server.ts";
 import { Outbox } from "./outbox.ts";
 import { startDevRelay } from "./relay.ts";
 import { DEV_API_KEY, DEV_SMTP_PASS, DEV_SMTP_USER, eventVars, loadSettings, localWorkerVars } from "./settings.ts";
-import { applyLocalMigrations, startWrangler, type WranglerDev, waitForWorker } from "./wrangler.ts";
+import { readinessProbe, startWrangler, type WranglerDev, waitForWorker } from "./wrangler.ts";
+import { WranglerOutput } from "./wrangler-output.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const settings = (() => {
@@ -36,7 +36,9 @@ let receiver: EventReceiver | undefined;
 let callbacks: CallbackSimulator | undefined;
 let records: WorkerRecords | undefined;
 const activity = new ActivityLog();
-const quietReads = new QuietReads();
+const wranglerOutput = new WranglerOutput();
+const probe = readinessProbe();
+wranglerOutput.keepOut(probe);
 let stopping = false;
 
 async function stop(code: number) {
@@ -69,7 +71,8 @@ try {
 			perMinute: settings.relayPerMinute,
 			outbox,
 		});
-		records = new WorkerRecords(quietReads);
+		records = new WorkerRecords();
+		wranglerOutput.keepOut(records.quiet);
 		inbox = await startInbox(outbox, activity, records);
 		callbacks = new CallbackSimulator(DEV_ENGAGELAB_KEY, activity);
 		const simulator = callbacks;
@@ -99,12 +102,6 @@ try {
 	if (settings.varsFile !== defaultVars && !existsSync(settings.varsFile)) {
 		throw new Error(`EDGESEND_DEV_VARS names ${settings.varsFile}, which does not exist`);
 	}
-	await applyLocalMigrations({
-		root,
-		persistTo: join(settings.devDir, "state"),
-		logDir: join(settings.devDir, "logs"),
-		log: (line) => console.log(`wrangler │ ${line}`),
-	});
 	worker = await startWrangler({
 		root,
 		vars,
@@ -112,14 +109,14 @@ try {
 		persistTo: join(settings.devDir, "state"),
 		logDir: join(settings.devDir, "logs"),
 		env: childEnv,
-		log: (line) => quietReads.hides(line) || console.log(`wrangler │ ${line}`),
+		log: (line) => wranglerOutput.shows(line) && console.log(`wrangler │ ${line}`),
 	});
 	void worker.exited.then(() => {
 		if (stopping) return;
 		console.error("wrangler dev stopped; stopping the rest.");
 		void stop(1);
 	});
-	await waitForWorker(worker);
+	await waitForWorker(worker, probe);
 	if (callbacks) callbacks.target = worker.url;
 	records?.connect(worker.url, settings.readKey);
 	const apiKey = settings.userApiKeys ? undefined : DEV_API_KEY;

@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import net from "node:net";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
+import { QuietRequests } from "./quiet-requests.ts";
 
 export interface WranglerOptions {
 	root: string;
@@ -41,28 +42,6 @@ export async function freePort(): Promise<number> {
 function wranglerBin(root: string): string {
 	const require = createRequire(join(root, "package.json"));
 	return join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
-}
-
-/** Applies migrations/ to the local D1 database in `persistTo` (a no-op once applied), before the worker starts. */
-export async function applyLocalMigrations(options: Pick<WranglerOptions, "root" | "persistTo" | "logDir" | "log">) {
-	const child = spawn(
-		process.execPath,
-		[wranglerBin(options.root), "d1", "migrations", "apply", "DB", "--local", "--persist-to", options.persistTo],
-		{
-			cwd: options.root,
-			stdio: ["ignore", "pipe", "pipe"],
-			env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", WRANGLER_LOG_PATH: options.logDir },
-		},
-	);
-	const output: string[] = [];
-	for (const stream of [child.stdout, child.stderr]) {
-		if (stream) createInterface({ input: stream }).on("line", (line) => line.trim() && output.push(line));
-	}
-	const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-	if (code !== 0) {
-		for (const line of output) options.log(line);
-		throw new Error("applying migrations/ to the local D1 database failed (its output is above)");
-	}
 }
 
 export async function startWrangler(options: WranglerOptions): Promise<WranglerDev> {
@@ -119,8 +98,11 @@ export async function startWrangler(options: WranglerOptions): Promise<WranglerD
 	return { url: `http://127.0.0.1:${port}`, child, exited, stop };
 }
 
+/** The readiness probe's requests (GET /healthz), for the output to leave out. */
+export const readinessProbe = () => new QuietRequests("dev-ready-probe", /^\[wrangler:info\] GET \/healthz \d{3}\b/);
+
 /** Resolves once the worker answers HTTP at all; rejects if wrangler exits first. */
-export async function waitForWorker(dev: WranglerDev, timeoutMs = 120_000): Promise<void> {
+export async function waitForWorker(dev: WranglerDev, probe: QuietRequests, timeoutMs = 120_000): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	let exited = false;
 	void dev.exited.then(() => {
@@ -128,10 +110,13 @@ export async function waitForWorker(dev: WranglerDev, timeoutMs = 120_000): Prom
 	});
 	while (Date.now() < deadline) {
 		if (exited) throw new Error("wrangler dev exited before the worker was ready (its output is above)");
+		const requestId = probe.sent();
 		try {
-			await fetch(`${dev.url}/healthz`, { signal: AbortSignal.timeout(2000) });
+			await fetch(`${dev.url}/healthz`, { headers: { "x-request-id": requestId }, signal: AbortSignal.timeout(2000) });
 			return;
-		} catch {
+		} catch (error) {
+			// A timed-out probe did reach wrangler, which logs it when the worker answers.
+			if (!(error instanceof Error && error.name === "TimeoutError")) probe.unreached();
 			await sleep(300);
 		}
 	}

@@ -7,7 +7,7 @@
  * relay. Emits "change" only when what the worker answered changed.
  */
 import { EventEmitter } from "node:events";
-import { INBOX_READ_ID, type QuietReads } from "./quiet-reads.ts";
+import { QuietRequests } from "../quiet-requests.ts";
 
 /**
  * The fields of a record (as `GET /v1/messages` shows it) that the page
@@ -38,23 +38,20 @@ export interface RecordsSnapshot {
 }
 
 const POLL_MS = 1000;
+/** wrangler's line for one of these reads (the worker's own log line carries the read's request id). */
+const READ_LINE = /^\[wrangler:info\] GET \/v1\/messages \d{3}\b/;
 const READ_TIMEOUT_MS = 5000;
 const PAGE_SIZE = 100;
 
 export class WorkerRecords extends EventEmitter<{ change: [RecordsSnapshot] }> {
 	snapshot: RecordsSnapshot = { ok: false, records: [], error: "the worker is starting" };
 	private worker?: { url: string; apiKey: string };
-	private readonly quiet: QuietReads;
+	/** The reads, for `npm run dev` to keep out of its output. */
+	readonly quiet = new QuietRequests("dev-inbox-read", READ_LINE);
 	private watchers = 0;
 	private looping = false;
 	private closed = false;
-	private reads = 0;
 	private wake?: () => void;
-
-	constructor(quiet: QuietReads) {
-		super();
-		this.quiet = quiet;
-	}
 
 	/** The worker is up: read from it from now on. */
 	connect(url: string, apiKey: string): void {
@@ -97,11 +94,11 @@ export class WorkerRecords extends EventEmitter<{ change: [RecordsSnapshot] }> {
 	private async read(): Promise<void> {
 		if (!this.worker) return;
 		const { url, apiKey } = this.worker;
-		this.quiet.sent();
+		const requestId = this.quiet.sent();
 		let next: RecordsSnapshot;
 		try {
 			const res = await fetch(`${url}/v1/messages?limit=${PAGE_SIZE}`, {
-				headers: { authorization: `Bearer ${apiKey}`, "x-request-id": `${INBOX_READ_ID}-${++this.reads}` },
+				headers: { authorization: `Bearer ${apiKey}`, "x-request-id": requestId },
 				signal: AbortSignal.timeout(READ_TIMEOUT_MS),
 			});
 			const body = (await res.json().catch(() => null)) as { messages?: WorkerRecord[]; detail?: string } | null;

@@ -1,7 +1,8 @@
 /**
  * Runs the dev runner (`npm run dev`'s process) for the end-to-end test, in
  * its own process group, with a throwaway outbox and vars file, and reads
- * what it prints: the worker URL, the inbox URL, the API key and the curl.
+ * what it prints: the worker URL, the inbox URL, the API key, the cron's
+ * command and the curl.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -13,6 +14,7 @@ export interface DevBanner {
 	apiKey: string;
 	/** The local relay's port. */
 	relayPort: number;
+	/** The command the banner gives to run the cron. */
 	curl: string;
 }
 

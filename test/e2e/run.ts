@@ -52,6 +52,15 @@ try {
 	const body = JSON.parse(/-d '(.*)'$/s.exec(banner.curl)?.[1] ?? "null");
 	assert(body?.subject, "the printed curl carries no JSON body with a subject");
 
+	await check(
+		"npm run dev prints no wrangler startup chatter (binding tables, the cron warning, status lines)",
+		async () => {
+			const chatter = running.output.filter((line) =>
+				/WARNING|Your Worker has access|Ready on|⎔|Using (secrets|vars) defined in/.test(line),
+			);
+			assert(chatter.length === 0, `${chatter.length} lines, the first: ${chatter[0]}`);
+		},
+	);
 	const sent = await check("the printed curl answers 200 with a relay id and a ref", () => runCurl(banner));
 	await check("the relay stored the message under that id", async () => {
 		const stored = storedMessages(outbox);
@@ -118,9 +127,11 @@ try {
 	});
 	await checkAsyncSend(page, banner, { outbox, artifacts });
 	await checkBounceLifecycle(page, banner, artifacts);
-	await check("the inbox's reads of the records stay out of npm run dev's output", async () => {
-		// The test itself never lists records: any such line is one of the inbox's once-a-second reads.
-		const shown = running.output.filter((line) => /GET \/v1\/messages \d{3}\b|"requestId":"dev-inbox-read/.test(line));
+	await check("the inbox's reads and the readiness probe stay out of npm run dev's output", async () => {
+		// The test itself never lists records nor asks /healthz: any such line is the dev runner's own.
+		const shown = running.output.filter((line) =>
+			/GET \/v1\/messages \d{3}\b|"requestId":"dev-inbox-read|\/healthz|dev-ready-probe/.test(line),
+		);
 		assert(shown.length === 0, `${shown.length} lines, the first: ${shown[0]}`);
 	});
 	await browser.close();
