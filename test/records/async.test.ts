@@ -158,7 +158,9 @@ describe("async send", () => {
 		// Each ref's record was accepted once (one `queued` event each), and there are no others: the first
 		// attempt's two records are these, not two more that a sweep would deliver a second time.
 		for (const ref of refs) expect((await recordOf(ref)).events.filter((e) => e.type === "queued")).toHaveLength(1);
-		const listed = (await (await call("/v1/messages?limit=100", { headers: auth })).json()) as { messages: { ref: string; subject: string }[] };
+		const listed = (await (await call("/v1/messages?limit=100", { headers: auth })).json()) as {
+			messages: { ref: string; subject: string }[];
+		};
 		const ours = listed.messages.filter((m) => m.subject.includes(key)).map((m) => m.ref);
 		expect(ours.sort()).toEqual([...refs].sort());
 	});
