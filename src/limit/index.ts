@@ -14,7 +14,15 @@ export {
 	REPLAY_MS,
 	type StoredResponse,
 } from "./idempotency.ts";
-export { type Grant, MAX_COOL_MS, RateLimiter, reservationBlock, type Usage } from "./rate-limiter.ts";
+export {
+	CONTENT_BY_MS,
+	DELIVERY_MARGIN_MS,
+	deadlineFor,
+	RELAY_BOUND_MS,
+	START_BY_MS,
+	UNSETTLED_HOLD_SECONDS,
+} from "./permit-deadline.ts";
+export { type Counting, type Grant, MAX_COOL_MS, RateLimiter, reservationBlock, type Usage } from "./rate-limiter.ts";
 export { SlidingWindow, SPAN_SECONDS, WINDOW_MS } from "./window.ts";
 
 /** The bindings wrangler.toml declares for this part, for the Worker's Env type. */

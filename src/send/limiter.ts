@@ -5,6 +5,7 @@
  */
 import type { Config, PublicKey } from "../config";
 import type { Bindings } from "../env";
+import type { Counting } from "../limit";
 import { problem } from "./problem";
 import { ipLimiterName, keyLimiterName } from "./public-message";
 
@@ -26,7 +27,7 @@ export interface Limiter {
 	known(): LimitState | undefined;
 }
 
-function limiter(env: Bindings, name: string, limit: number): Limiter {
+function limiter(env: Bindings, name: string, limit: number, counting: Counting): Limiter {
 	const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(name));
 	let known: LimitState | undefined;
 	const remember = (s: LimitState) => {
@@ -34,7 +35,7 @@ function limiter(env: Bindings, name: string, limit: number): Limiter {
 	};
 	return {
 		acquire: async (n) => {
-			const grant = await stub.acquire(n, limit);
+			const grant = await stub.acquire(n, limit, counting);
 			remember(grant);
 			return { granted: grant.granted, retryAfterMs: grant.retryAfterMs, resetInMs: grant.resetInMs, at: grant.at };
 		},
@@ -61,14 +62,16 @@ function limiter(env: Bindings, name: string, limit: number): Limiter {
 }
 
 /** The configured api_user's limiter. */
-export const userLimiter = (env: Bindings, config: Config) => limiter(env, config.smtp.user, config.rateLimitPerMinute);
+export const userLimiter = (env: Bindings, config: Config) =>
+	limiter(env, config.smtp.user, config.rateLimitPerMinute, "until-settled");
 
-/** One client IP's limiter for one public key. */
+/** One client IP's limiter for one public key: requests, counted from their grant. */
 export const ipLimiter = (env: Bindings, key: PublicKey, clientIp: string) =>
-	limiter(env, ipLimiterName(key, clientIp), key.perIpPerMinute);
+	limiter(env, ipLimiterName(key, clientIp), key.perIpPerMinute, "from-grant");
 
-/** All clients' sends with one public key. */
-export const keyLimiter = (env: Bindings, key: PublicKey) => limiter(env, keyLimiterName(key), key.perMinute);
+/** All clients' sends with one public key: requests, counted from their grant. */
+export const keyLimiter = (env: Bindings, key: PublicKey) =>
+	limiter(env, keyLimiterName(key), key.perMinute, "from-grant");
 
 /** The 429 for a grant of nothing. */
 export const limitedProblem = (retryAfterMs: number, who: string) =>
