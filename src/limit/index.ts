@@ -1,10 +1,24 @@
 /**
- * The limit part: the per-api_user rate limiter and the idempotency records,
- * both Durable Objects (see docs/INTERNALS.md), and the pure window arithmetic.
+ * The limit part: the rate limiter and the idempotency records, both Durable
+ * Objects (see docs/INTERNALS.md), a budget split over several limiter
+ * objects, one grant per consumer batch, and the pure window arithmetic.
  */
 import type { IdempotencyStore } from "./idempotency.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
 
+export { type BatchPermit, BatchPermits, isPermit, type NoPermit, type PermitSource } from "./batch-permits.ts";
+export {
+	type LimitState,
+	MAX_SHARDS,
+	type PermitOutcome,
+	type PermitPart,
+	type Permits,
+	RateBudget,
+	SHARE_PER_SHARD,
+	shardObjectName,
+	shardsFor,
+	shareOf,
+} from "./budget.ts";
 export type { Clock } from "./clock.ts";
 export {
 	type BeginResult,

@@ -154,11 +154,15 @@ export class RateLimiter extends DurableObject {
 		return this.#usageAt(now, limit);
 	}
 
-	/** The relay said 536 anyway: refuse everything for `ms`. The refused call counts as one. */
-	cool(ms: number): void {
+	/**
+	 * The relay said 536 anyway: refuse everything for `ms`. The refused call
+	 * counts as one (`calls`: a budget split over shards counts it on one).
+	 */
+	cool(ms: number, calls = 1): void {
 		if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0 || ms > MAX_COOL_MS) {
 			throw new RangeError(`cool: ms must be a number of milliseconds from 0 to ${MAX_COOL_MS}, got ${String(ms)}`);
 		}
+		nonNegativeInteger("cool", "calls", calls);
 		const now = this.#tick();
 		const until = Math.max(this.#coolUntil, now + ms);
 		if (until !== this.#coolUntil) {
@@ -168,7 +172,8 @@ export class RateLimiter extends DurableObject {
 				until,
 			);
 		}
-		this.#window.add(1);
+		if (calls === 0) return;
+		this.#window.add(calls);
 		this.#cover(this.#window.expiryFor(SPAN_SECONDS), 0);
 	}
 

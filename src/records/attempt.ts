@@ -1,19 +1,22 @@
 /**
  * One delivery attempt of an async message, driven by its record: wait if it
- * is not due, take a permit from the api_user's limiter, deliver through the
- * path the sync send uses (deliverMessages), and move the record to what the
- * outcome means; a final one is handed to the delivery events
- * (events/record-written.ts, as for a sync send). Returns when (if ever) the
- * job should come back.
+ * is not due, take a permit from its batch's grant (one limiter call per
+ * consumer batch, limit/batch-permits.ts), deliver through the path the sync
+ * send uses (deliverMessages) within the permit's deadline, and move the
+ * record to what the outcome means; a final one is handed to the delivery
+ * events (events/record-written.ts, as for a sync send). Returns when (if
+ * ever) the job should come back.
  */
 
 import type { Config } from "../config";
 import type { Bindings } from "../env";
 import { recordWritten, webhooksOn } from "../events/record-written";
+import { type BatchPermit, BatchPermits, isPermit } from "../limit";
 import { deliverMessages } from "../send/delivery";
 import { type Limiter, userLimiter } from "../send/limiter";
 import { errorOf, verdictOf } from "../send/outcome";
-import { settle } from "../send/settle";
+import { permitOutcome } from "../send/settle";
+import { COOL_MS } from "../send/smtp-problem";
 import { dropSpool, spooledMessage } from "../send/spool";
 import type { Delivered } from "../send/types";
 import { addRelayId, getRecord, moveStatus } from "../store/messages";
@@ -34,9 +37,21 @@ export interface AttemptContext {
 	closeLater: (closing: Promise<void>) => void;
 	/** The limiter to take permits from (default: the api_user's). */
 	limiter?: Limiter;
+	/** The consumer batch's grant, settled by the consumer; without it the attempt asks for one permit and settles it. */
+	permits?: BatchPermits;
 }
 
 export async function attemptSend(ctx: AttemptContext, ref: string): Promise<Next> {
+	if (ctx.permits) return attempt(ctx, ctx.permits, ref);
+	const permits = new BatchPermits(ctx.limiter ?? userLimiter(ctx.env, ctx.config), 1);
+	try {
+		return await attempt(ctx, permits, ref);
+	} finally {
+		await permits.settle();
+	}
+}
+
+async function attempt(ctx: AttemptContext, permits: BatchPermits, ref: string): Promise<Next> {
 	const { env } = ctx;
 	const record = await getRecord(env.DB, ref);
 	if (!record) return DONE; // deleted by retention, or never written
@@ -54,20 +69,23 @@ export async function attemptSend(ctx: AttemptContext, ref: string): Promise<Nex
 	if (dueAt > now) return { done: false, dueAt };
 	if (now >= record.deadlineAt) return giveUp(ctx, record, now, record.lastError);
 
-	// The permit first: a backlog waiting on a full window then costs a limiter call per ask and no write.
-	const limiter = ctx.limiter ?? userLimiter(env, ctx.config);
-	const grant = await limiter.acquire(1);
-	if (!grant.granted) {
+	// The permit first: a backlog waiting on a full window then costs a share of a limiter call per ask and no write.
+	const permit = await permits.take();
+	if (!isPermit(permit)) {
 		// Smoothed, not refused: back in line when the window has room; not an attempt.
-		return { done: false, dueAt: now + limiterWaitMs(grant.retryAfterMs, grant.resetInMs, ctx.random()) };
+		return { done: false, dueAt: now + limiterWaitMs(permit.retryAfterMs, permit.resetInMs, ctx.random()) };
+	}
+	if (Date.now() >= permit.deadline.startBy) {
+		permit.unused(); // the batch's grant is too old to start a transaction on: back in line, not an attempt
+		return { done: false, dueAt: now };
 	}
 	if (!(await moveStatus(env.DB, ref, WAITING_STATUSES, "sending"))) {
-		await limiter.release(1, grant.at); // canceled meanwhile, or another delivery of this job won
+		permit.unused(); // canceled meanwhile, or another delivery of this job won
 		return DONE;
 	}
 	const prepared = await spooledMessage(env.SPOOL, record);
 	if (!prepared) {
-		await limiter.release(1, grant.at);
+		permit.unused();
 		const lastError = { code: "internal_error", detail: "the message bytes are gone from the spool" };
 		return finish(ctx, record, "failed", { lastError }, now);
 	}
@@ -76,9 +94,9 @@ export async function attemptSend(ctx: AttemptContext, ref: string): Promise<Nex
 		smtp: { ...ctx.config.smtp, ehloName: record.envelope?.ehloName ?? ctx.config.smtp.ehloName },
 	};
 	// The same way /v1/send delivers (warm pool sessions when on, else a direct session).
-	const report = await deliverMessages(env, config, [{ index: 0, prepared }], ctx.closeLater);
+	const report = await deliverMessages(env, config, [{ index: 0, prepared }], ctx.closeLater, permit.deadline);
 	const delivered = report.results.get(0) as Delivered;
-	await settle(limiter, grant.at, [delivered]);
+	await tellPermit(ctx, permit, delivered);
 	const at = ctx.now();
 	const attempts = record.attempts + 1;
 	const verdict = verdictOf(delivered);
@@ -123,6 +141,20 @@ export async function attemptSend(ctx: AttemptContext, ref: string): Promise<Nex
 		{ type: "attempt_failed", at, detail: { ...detail, retryAt: new Date(next).toISOString() } },
 	);
 	return { done: false, dueAt: next };
+}
+
+/** What the delivery did with its permit, for the batch's one settle; a 536 cools the api_user at once. */
+async function tellPermit(ctx: AttemptContext, permit: BatchPermit, delivered: Delivered): Promise<void> {
+	const { released, cool } = permitOutcome([delivered]);
+	if (released) permit.unused();
+	else permit.sent();
+	if (!cool) return;
+	try {
+		await (ctx.limiter ?? userLimiter(ctx.env, ctx.config)).cool(COOL_MS);
+	} catch (error) {
+		// The next send meets the relay's 536 and cools it then; the outcome stands.
+		console.error(JSON.stringify({ level: "error", msg: "limiter cool failed", error: String(error) }));
+	}
 }
 
 async function finish(

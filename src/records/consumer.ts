@@ -3,15 +3,18 @@
  * "webhook" and "held-event" belong to src/events/, event-jobs.ts), at most
  * six at once (the platform's open connections per invocation). A job not yet due goes back on the queue
  * as a new message delayed up to the queue's 12 h maximum, so waits never
- * use up the queue's retry count.
+ * use up the queue's retry count. The batch's send jobs share one grant of
+ * the api_user's limiter, asked once and settled once (limit/batch-permits.ts).
  */
 
 import type { Config } from "../config";
 import { readConfig } from "../config";
 import type { Bindings } from "../env";
 import { type EventJob, isEventJob, runEventJob } from "../events/event-jobs";
+import { BatchPermits } from "../limit";
 import type { SendJob } from "../send/accept";
 import { MAX_SESSIONS, runPooled } from "../send/batch-plan";
+import { userLimiter } from "../send/limiter";
 import { queueDelaySeconds } from "../util/backoff";
 import { type AttemptContext, attemptSend } from "./attempt";
 
@@ -41,13 +44,17 @@ export async function consumeQueue(
 		batch.retryAll({ delaySeconds: 60 });
 		return;
 	}
+	const sendJobs = batch.messages.filter((message) => isSendJob(message.body)).length;
+	const permitSource = limiter ?? userLimiter(env, read.config);
 	const attempt: AttemptContext = {
 		env: { ...env, DB, SPOOL },
 		config: read.config,
 		now,
 		random: Math.random,
 		closeLater: (closing) => ctx.waitUntil(closing.catch(() => {})),
-		...(limiter ? { limiter } : {}),
+		limiter: permitSource,
+		// One limiter call for the batch's send jobs, the first time one is due, and one settle at its end.
+		permits: new BatchPermits(permitSource, sendJobs),
 	};
 	await runPooled(
 		batch.messages.map((message) => async () => {
@@ -76,7 +83,16 @@ export async function consumeQueue(
 			}
 		}),
 		MAX_SESSIONS,
-	);
+	).finally(() => settleBatch(attempt.permits));
+}
+
+/** The batch's one settle; a failure leaves its permits counted until their bound (safe), so it is only logged. */
+async function settleBatch(permits: BatchPermits | undefined): Promise<void> {
+	try {
+		await permits?.settle();
+	} catch (error) {
+		console.error(JSON.stringify({ level: "error", msg: "limiter settle failed", error: String(error) }));
+	}
 }
 
 /** A job of src/events/ (a webhook attempt, a held event let go), back on the queue until it is done. */

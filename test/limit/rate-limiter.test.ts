@@ -233,6 +233,7 @@ describe("bad input", () => {
 		expect(await refusal((i) => i.settle(0, 1, T0, 0))).toMatch(/^RangeError: settle: limit /);
 		expect(await refusal((i) => i.cool(-5))).toMatch(/^RangeError: cool: ms /);
 		expect(await refusal((i) => i.cool(Number.POSITIVE_INFINITY))).toMatch(/^RangeError: cool: ms /);
+		expect(await refusal((i) => i.cool(1_000, -1))).toMatch(/^RangeError: cool: calls /);
 		expect(await refusal((i) => i.usage(0))).toMatch(/^RangeError: usage: limit /);
 		// A clock that answers with a promise (as a function passed over RPC would) is refused, not adopted.
 		expect(await refusal((i) => i.setClock((() => Promise.resolve(1)) as unknown as () => number))).toMatch(
