@@ -7,7 +7,17 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { type RateLimiter, reservationBlock, SPAN_SECONDS } from "../../src/limit";
-import { attachClock, bindings, busiestWindow, crash, fakeClock, freshName, type LogEntry, seeded } from "./support.ts";
+import {
+	attachClock,
+	bindings,
+	busiestWindow,
+	crash,
+	type FakeClock,
+	fakeClock,
+	freshName,
+	type LogEntry,
+	seeded,
+} from "./support.ts";
 
 const LIMIT = 30_000;
 const BLOCK = reservationBlock(LIMIT);
@@ -24,6 +34,21 @@ const inside = (stub: DurableObjectStub<RateLimiter>) =>
 		return { stored: stored.total, used: (await instance.usage(LIMIT)).used, writes: instance.storageWrites };
 	});
 
+/** A fresh limiter on a fake clock at T0. */
+async function started(label: string) {
+	const stub = bindings.RATE_LIMITER.getByName(freshName(label));
+	const clock = fakeClock(T0);
+	await attachClock(stub, clock);
+	return { stub, clock };
+}
+
+/** The limiter crashed (state.abort()) and back, on the same clock. */
+async function crashed(stub: DurableObjectStub<RateLimiter>, clock: FakeClock) {
+	const restarted = await crash(stub, bindings.RATE_LIMITER);
+	await attachClock(restarted, clock);
+	return restarted;
+}
+
 /** Sends the relay saw at once: granted and settled at the same moment. */
 async function send(stub: DurableObjectStub<RateLimiter>, n: number): Promise<number> {
 	const grant = await stub.acquire(n, LIMIT);
@@ -33,9 +58,7 @@ async function send(stub: DurableObjectStub<RateLimiter>, n: number): Promise<nu
 
 describe("restart", () => {
 	it("keeps the count through an eviction and a crash, errs high by at most two blocks, and never over-admits", async () => {
-		let stub = bindings.RATE_LIMITER.getByName(freshName("restart"));
-		const clock = fakeClock(T0);
-		await attachClock(stub, clock);
+		let { stub, clock } = await started("restart");
 		const random = seeded(7);
 		const log: LogEntry[] = [];
 		// 29,990 sends over 30 seconds, in single and batch calls, each settled as it is granted.
@@ -69,8 +92,7 @@ describe("restart", () => {
 		expect(afterEviction).toBe(LIMIT - evicted.used);
 		log.push({ t: clock.now, count: afterEviction });
 
-		stub = await crash(stub, bindings.RATE_LIMITER);
-		await attachClock(stub, clock);
+		stub = await crashed(stub, clock);
 		expect(await stub.acquire(100, LIMIT)).toMatchObject({ granted: 0, remaining: 0 });
 		expect(busiestWindow(log).count).toBeLessThanOrEqual(LIMIT);
 
@@ -88,9 +110,7 @@ describe("restart", () => {
 	});
 
 	it("writes storage once per block of single permits, and a few statements per block of settles", async () => {
-		const stub = bindings.RATE_LIMITER.getByName(freshName("writes"));
-		const clock = fakeClock(T0);
-		await attachClock(stub, clock);
+		const { stub, clock } = await started("writes");
 		const start = await inside(stub);
 		const grants = [];
 		for (let i = 0; i < 600; i++) {
@@ -113,15 +133,12 @@ describe("restart", () => {
 	});
 
 	it("keeps a cool-down, settles and hand-backs through a crash", async () => {
-		let stub = bindings.RATE_LIMITER.getByName(freshName("restart-cool"));
-		const clock = fakeClock(T0);
-		await attachClock(stub, clock);
+		let { stub, clock } = await started("restart-cool");
 		const grant = await stub.acquire(500, LIMIT);
 		await stub.settle(200, 300, grant.at, LIMIT);
 		clock.advance(2_000);
 		await stub.cool(60_000);
-		stub = await crash(stub, bindings.RATE_LIMITER);
-		await attachClock(stub, clock);
+		stub = await crashed(stub, clock);
 		// 300 sent (counted from their second), 1 for the 536 (which leaves the window last, 61 whole
 		// seconds on); the hand-back was not forgotten and the cool-down holds.
 		expect(await stub.usage(LIMIT)).toEqual({ limit: LIMIT, used: 301, remaining: 0, resetInMs: 60_100 });
@@ -132,9 +149,7 @@ describe("restart", () => {
 	});
 
 	it("a reservation that covers settled permits is not handed to new grants: a crash never under-counts", async () => {
-		let stub = bindings.RATE_LIMITER.getByName(freshName("restart-owed"));
-		const clock = fakeClock(T0);
-		await attachClock(stub, clock);
+		let { stub, clock } = await started("restart-owed");
 		// All in one second: the grant writes its bucket with a block reserved ahead; the settle moves the 50
 		// to an earlier bucket in memory only (storage's later row still counts them); the next grants fit
 		// the reservation's room only if they do not take what the settled 50 still owe.
@@ -143,23 +158,19 @@ describe("restart", () => {
 		expect((await stub.acquire(50, LIMIT)).granted).toBe(50);
 		expect((await stub.acquire(20, LIMIT)).granted).toBe(20);
 		expect((await stub.usage(LIMIT)).used).toBe(120);
-		stub = await crash(stub, bindings.RATE_LIMITER);
-		await attachClock(stub, clock);
+		stub = await crashed(stub, clock);
 		const { used } = await stub.usage(LIMIT);
 		expect(used).toBeGreaterThanOrEqual(120);
 		expect(used).toBeLessThanOrEqual(120 + RESTART_SLACK);
 	});
 
 	it("a crash before a settle was written counts the settled permits until their grant's bound, never less", async () => {
-		let stub = bindings.RATE_LIMITER.getByName(freshName("restart-unwritten"));
-		const clock = fakeClock(T0);
-		await attachClock(stub, clock);
+		let { stub, clock } = await started("restart-unwritten");
 		const grant = await stub.acquire(BLOCK, LIMIT);
 		clock.advance(1_000);
 		// Fewer than a block settled: kept in memory only, storage still counts them under the grant.
 		await stub.settle(0, BLOCK - 1, grant.at, LIMIT);
-		stub = await crash(stub, bindings.RATE_LIMITER);
-		await attachClock(stub, clock);
+		stub = await crashed(stub, clock);
 		const { used, resetInMs } = await stub.usage(LIMIT);
 		expect(used).toBeGreaterThanOrEqual(BLOCK);
 		expect(used).toBeLessThanOrEqual(BLOCK + RESTART_SLACK);
