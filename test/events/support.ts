@@ -12,7 +12,7 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { readConfig } from "../../src/config";
 import { runWebhookJob } from "../../src/events/webhook-delivery";
-import { delayFor, type StoreJob, webhookJobs } from "../../src/store/jobs";
+import { type DueJob, delayFor, type StoreJob, webhookJobs } from "../../src/store/jobs";
 import { newRef, placeOf, shardName } from "../../src/store/ref";
 import { indexName } from "../../src/store/relay-index-name";
 import type { Linked } from "../../src/store/shard-events";
@@ -170,6 +170,11 @@ export interface Posted {
 		tags: Tag[];
 		route: Route | null;
 	};
+}
+
+/** Puts jobs the store answered (nobody queued them yet) on the tap's queue, as the send path would. */
+export async function enqueue(tap: ReturnType<typeof tapQueue>, jobs: readonly DueJob[]): Promise<void> {
+	if (jobs.length) await tap.queue.sendBatch(jobs.map(({ job, delaySeconds }) => ({ body: job, delaySeconds })));
 }
 
 /** Settings for one test: its receiver, its own tap on the queue, and more. */
