@@ -17,7 +17,7 @@
  * object named by the signature.
  */
 import type { Config } from "../config";
-import { type DueJob, type StoreJob, sendJobs, webhookJobs } from "../store/jobs";
+import { type DueJob, type QueueJob, sendJobs, webhookJobs } from "../store/jobs";
 import { indexOf, type StoreBindings, shardOf, suppressionsOf } from "../store/messages-client";
 import { placeOf, shardName } from "../store/ref";
 import type { LinkedEvent } from "../store/types";
@@ -25,7 +25,7 @@ import { hex } from "../util/bytes";
 import type { ProviderEvent } from "./engagelab-payload";
 import { eventRules } from "./status-rules";
 import { suppressionFor } from "./suppression-rule";
-import { webhooksOn } from "./webhook-delivery";
+import { webhooksOn } from "./webhook-job";
 
 export type CallbackStore = Pick<StoreBindings, "MESSAGES" | "RELAY_INDEX" | "SUPPRESSIONS">;
 
@@ -63,7 +63,7 @@ export interface Filed {
 /** Files every event (throws on the first step that fails: the caller answers 500, the provider resends). */
 export async function fileEvents(
 	store: CallbackStore,
-	queue: Queue<StoreJob> | undefined,
+	queue: Queue<QueueJob> | undefined,
 	config: Pick<Config, "events" | "publicKeys" | "smtp">,
 	events: readonly ProviderEvent[],
 	now: number,

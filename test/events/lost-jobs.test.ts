@@ -11,10 +11,10 @@ import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import type { DueJob } from "../../src/store/jobs";
 import { SWEEP_AFTER_MS } from "../../src/store/timing";
+import { consumeJobs } from "../records/support";
 import { acceptInput } from "../store/support";
 import {
 	bodiesOf,
-	consumeWebhooks,
 	enqueue,
 	type Posted,
 	postCallback,
@@ -74,7 +74,7 @@ describe("webhook jobs lost on the way to the queue", () => {
 			expect((await postCallback(responseCallback(id, "open", "ben@example.com"), {}, settings)).status).toBe(200);
 			const [opened] = bodiesOf(tap.take(), "webhook");
 			if (!opened) throw new Error("no job for the open");
-			await consumeWebhooks([opened], tap, settings, t0);
+			await consumeJobs([opened], settings, t0);
 			// Back on the queue a second or two later, for as long as the earlier one is pending.
 			const [back, ...more] = tap.take();
 			expect(more).toEqual([]);
@@ -100,7 +100,7 @@ describe("webhook jobs lost on the way to the queue", () => {
 			const input = syncInput(relayId("sync-lost"));
 			const { shard } = shardOfRef(input.ref);
 			const t0 = Date.now();
-			expect(await shard.recordSync(input, t0)).toEqual([`evt_${input.ref}_sent`]);
+			expect(await shard.recordSync([input], t0)).toEqual([`evt_${input.ref}_sent`]);
 			// Nobody queued its job (the Worker ended right after the answer).
 			expect(await sweptFor(input.ref, t0 + SWEEP_AFTER_MS - 1000)).toEqual([]);
 			const swept = await sweptFor(input.ref, t0 + SWEEP_AFTER_MS + 1000);

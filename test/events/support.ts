@@ -2,24 +2,22 @@
  * What the event tests share: EngageLab-shaped callback bodies, signing them
  * as the provider does (hex HMAC-SHA256 of the timestamp, or the md5 variant),
  * posting them to the app, webhook receivers in the Node process, a tap on
- * SEND_QUEUE that keeps the jobs the app and the store queue, running those
- * jobs as the queue consumer does with the test's own settings and clock, and
- * records written through the store (MessageShard) as the send path writes
- * them.
+ * SEND_QUEUE that keeps the jobs the app, the consumer and the store queue,
+ * running those jobs through the real consumer (src/records/consumer.ts)
+ * with the test's own settings and clock, and records written through the
+ * store (MessageShard) as the send path writes them.
  */
 
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import { readConfig } from "../../src/config";
-import { runWebhookJob } from "../../src/events/webhook-delivery";
-import { type DueJob, delayFor, type StoreJob, webhookJobs } from "../../src/store/jobs";
+import { type DueJob, type StoreJob, webhookJobs } from "../../src/store/jobs";
+import { indexRelayIds } from "../../src/store/messages-client";
 import { newRef, placeOf, shardName } from "../../src/store/ref";
-import { indexName } from "../../src/store/relay-index-name";
-import type { Linked } from "../../src/store/shard-events";
 import type { SyncInput } from "../../src/store/shard-lifecycle";
 import type { Route, Tag } from "../../src/store/types";
 import { baseEnv, call, type Overrides } from "../api/support";
 import { control } from "../helpers/relay";
+import { consumeJobs } from "../records/support";
 
 export const ENGAGELAB_KEY = "test-engagelab-app-key";
 export const eventSettings: Overrides = { ENGAGELAB_WEBHOOK_KEY: ENGAGELAB_KEY };
@@ -188,32 +186,6 @@ export const bodiesOf = (jobs: { body: StoreJob }[], kind: StoreJob["kind"]) =>
 	jobs.map((j) => j.body).filter((b) => b.kind === kind);
 
 /**
- * Hands webhook jobs to what the queue consumer runs for them
- * (events/webhook-delivery.ts `runWebhookJob`), side by side, with the
- * test's settings as the consumer's environment and its clock at `at`; a job
- * not done goes back on the tap's queue delayed to its `dueAt`, as the
- * consumer puts it back.
- */
-export async function consumeWebhooks(
-	jobs: StoreJob[],
-	tap: ReturnType<typeof tapQueue>,
-	settings: Overrides,
-	at: number,
-): Promise<void> {
-	const bindings = { ...baseEnv, ...settings };
-	const read = readConfig(bindings, "localhost");
-	if (!read.ok) throw new Error(`settings: ${JSON.stringify(read.errors)}`);
-	const store = { MESSAGES: env.MESSAGES, RELAY_INDEX: env.RELAY_INDEX };
-	await Promise.all(
-		jobs.map(async (job) => {
-			if (job.kind !== "webhook") throw new Error(`not a webhook job: ${JSON.stringify(job)}`);
-			const next = await runWebhookJob(store, read.config, job, at);
-			if (!next.done) await tap.queue.send(job, { delaySeconds: delayFor(next.dueAt, at) });
-		}),
-	);
-}
-
-/**
  * Hands the webhook jobs the tap saw to the consumer until none comes back,
  * its clock moved on by the delay each round re-queued them with (one
  * waiting behind an earlier event of its message comes back a second later).
@@ -223,7 +195,7 @@ export async function runWebhookJobs(tap: ReturnType<typeof tapQueue>, settings:
 	let queued = tap.take();
 	const first = bodiesOf(queued, "webhook");
 	for (let i = 0; i < 5 && queued.length; i++) {
-		await consumeWebhooks(bodiesOf(queued, "webhook"), tap, settings, at);
+		await consumeJobs(bodiesOf(queued, "webhook"), settings, at);
 		queued = tap.take();
 		at += Math.max(0, ...queued.map((j) => (j.delaySeconds ?? 0) * 1000));
 	}
@@ -272,15 +244,8 @@ export function syncInput(relay: string | null, over: Partial<SyncInput> = {}): 
  * relay index and files on the record the provider events held for it
  * (answering the webhook jobs they made).
  */
-export async function indexRelay(ref: string, relay: string, now = Date.now()) {
-	const held = await env.RELAY_INDEX.getByName(indexName(relay)).put([{ relayId: relay, ref }], now);
-	const { name, shard } = shardOfRef(ref);
-	const linked: Linked[] = await shard.linkEvents(ref, held[relay] ?? [], [relay], now);
-	return webhookJobs(
-		name,
-		linked.flatMap((l) => ("outbox" in l ? l.outbox : [])),
-	);
-}
+export const indexRelay = (ref: string, relay: string, now = Date.now()) =>
+	indexRelayIds(env, [{ relayId: relay, ref }], now);
 
 /**
  * A sync send's sent record with relay id `relay`, written through the store
@@ -292,7 +257,7 @@ export async function sentRecord(relay: string, options: { indexed?: boolean; pu
 	const input = syncInput(relay, { publish: options.publish ?? true });
 	const now = Date.now();
 	const { name, shard } = shardOfRef(input.ref);
-	const outbox = await shard.recordSync(input, now);
+	const outbox = await shard.recordSync([input], now);
 	const held = options.indexed === false ? [] : await indexRelay(input.ref, relay, now);
 	return { ref: input.ref, object: name, shard, jobs: [...webhookJobs(name, outbox), ...held] };
 }

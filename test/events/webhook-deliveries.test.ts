@@ -1,6 +1,6 @@
 /**
  * Outbound event deliveries from a record's outbox (store/outbox.ts), one
- * look at a time as the queue consumer runs them (events/webhook-delivery.ts
+ * look at a time as the queue consumer runs them (events/webhook-job.ts
  * `runWebhookJob`): a receiver's 500 brings the same event (same webhook-id,
  * freshly signed) back about 30 s later, doubling; each attempt is on the
  * record's timeline; a message's events reach the receiver in order; after
@@ -14,7 +14,7 @@ import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { linkedEventOf } from "../../src/events/callback-events";
 import { parseCallback } from "../../src/events/engagelab-payload";
-import { runWebhookJob } from "../../src/events/webhook-delivery";
+import { runWebhookJob } from "../../src/events/webhook-job";
 import type { WebhookJob } from "../../src/store/jobs";
 import { ATTEMPT_LEASE_MS, SWEEP_AFTER_MS } from "../../src/store/timing";
 import { DELIVERY_WINDOW_MS, FIRST_RETRY_MS } from "../../src/util/backoff";
@@ -30,14 +30,14 @@ const configFor = (url: string) => ({
 async function recordWithEvents(tag: string, then?: string) {
 	const relay = relayId(tag);
 	const { ref, object, shard, jobs } = await sentRecord(relay);
-	const [sent] = jobs as [{ job: WebhookJob }];
-	if (!then) return { ref, shard, jobs: [sent.job] };
+	const sent = jobs[0]?.job as WebhookJob;
+	if (!then) return { ref, shard, jobs: [sent] };
 	const parsed = await parseCallback(statusCallback(relay, then, "ben@example.com"), Date.now());
 	if (!parsed.ok) throw new Error(parsed.error);
 	const event = linkedEventOf(parsed.events[0] as (typeof parsed.events)[0]);
 	const [linked] = await shard.linkEvents(ref, [event], [], Date.now());
 	expect(linked).toMatchObject({ kind: "new", outbox: [event.id] });
-	return { ref, shard, jobs: [sent.job, { kind: "webhook" as const, object, id: event.id }] };
+	return { ref, shard, jobs: [sent, { kind: "webhook" as const, object, id: event.id }] };
 }
 
 describe("webhook deliveries", () => {

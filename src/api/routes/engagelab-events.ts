@@ -10,12 +10,12 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Handler } from "hono";
-import { bindCallbackSignature, type CallbackStore, fileEvents } from "../../events/callback-events";
+import { bindCallbackSignature, fileEvents } from "../../events/callback-events";
 import { parseCallback } from "../../events/engagelab-payload";
 import { checkCallbackSignature } from "../../events/engagelab-signature";
 import { ProblemError } from "../../send/problem";
-import type { StoreJob } from "../../store/jobs";
-import type { AppEnv, Bindings } from "../types";
+import { requireStore } from "../../send/store-access";
+import type { AppEnv } from "../types";
 import { problems } from "./common";
 
 export const engagelabEventsRoute = createRoute({
@@ -50,22 +50,11 @@ const refusals = {
 	stale: ["callback_stale", "X-WebHook-Timestamp is more than 5 minutes from now"],
 } as const;
 
-/** The store objects callbacks need, or a 500 naming the missing bindings. */
-function callbackStore(env: Bindings): CallbackStore {
-	const { MESSAGES, RELAY_INDEX, SUPPRESSIONS } = env;
-	if (MESSAGES && RELAY_INDEX && SUPPRESSIONS) return { MESSAGES, RELAY_INDEX, SUPPRESSIONS };
-	const missing = Object.entries({ MESSAGES, RELAY_INDEX, SUPPRESSIONS }).filter(([, bound]) => !bound);
-	throw new ProblemError(
-		"config_invalid",
-		`callbacks need the bindings ${missing.map(([name]) => name).join(", ")}: they cannot be kept`,
-	);
-}
-
 export const engagelabEvents: Handler<AppEnv> = async (c) => {
 	const config = c.get("config");
 	const key = config.events.engagelabKey;
 	if (!key) throw new ProblemError("not_found", "provider callbacks are off: ENGAGELAB_WEBHOOK_KEY is not set");
-	const store = callbackStore(c.env);
+	const store = requireStore(c.env, "provider callbacks");
 	const now = Date.now();
 	const check = await checkCallbackSignature(c.req.raw.headers, key, now);
 	if (!check.ok) {
@@ -90,7 +79,6 @@ export const engagelabEvents: Handler<AppEnv> = async (c) => {
 			errors: [{ path: "", message: parsed.error }],
 		});
 	}
-	const queue = c.env.SEND_QUEUE as Queue<StoreJob> | undefined;
-	const { fresh } = await fileEvents(store, queue, config, parsed.events, now);
+	const { fresh } = await fileEvents(store, c.env.SEND_QUEUE, config, parsed.events, now);
 	return c.json({ received: parsed.events.length, new: fresh, ignored: parsed.ignored }, 200);
 };

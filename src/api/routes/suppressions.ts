@@ -9,12 +9,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context, Handler } from "hono";
 import { ProblemError } from "../../send/problem";
+import { requireStore } from "../../send/store-access";
 import { listSuppressions, type StoreBindings, suppressionsOf } from "../../store/messages-client";
 import type { Suppression } from "../../store/suppression-list";
 import { decodeBase64 } from "../../util/bytes";
 import type { AppEnv } from "../types";
 import { problems, security } from "./common";
-import { badCursor, queryOf } from "./store-access";
+import { allowStore, badCursor, queryOf } from "./store-access";
 
 const PAGE = 100;
 
@@ -75,13 +76,9 @@ export const deleteSuppressionRoute = createRoute({
 });
 
 /** The suppression objects and the api_user, for a server caller only. */
-function access(c: Context<AppEnv>): { store: Pick<StoreBindings, "SUPPRESSIONS">; apiUser: string } {
-	if (c.get("caller").kind !== "bearer") throw new ProblemError("forbidden", "the suppression list needs an API key");
-	const SUPPRESSIONS = c.env.SUPPRESSIONS;
-	if (!SUPPRESSIONS) {
-		throw new ProblemError("config_invalid", "the SUPPRESSIONS binding is missing: there is no suppression list");
-	}
-	return { store: { SUPPRESSIONS }, apiUser: c.get("config").smtp.user };
+function access(c: Context<AppEnv>): { store: StoreBindings; apiUser: string } {
+	allowStore(c, { allowed: (caller) => caller.kind === "bearer", refused: "the suppression list needs an API key" });
+	return { store: requireStore(c.env, "the suppression routes"), apiUser: c.get("config").smtp.user };
 }
 
 /** The path's address: Hono has decoded it once already (decoding it again broke on a `%`). */
