@@ -11,6 +11,8 @@ import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import type { DueJob } from "../../src/store/jobs";
 import { SWEEP_AFTER_MS } from "../../src/store/timing";
+import { message, post, relayAt } from "../api/support";
+import { startRelay } from "../helpers/relay";
 import { consumeJobs } from "../records/support";
 import { acceptInput } from "../store/support";
 import {
@@ -110,6 +112,26 @@ describe("webhook jobs lost on the way to the queue", () => {
 			expect(await typesPosted(receiver)).toEqual(["message.sent"]);
 		} finally {
 			await receiver.stop();
+		}
+	});
+
+	it("a sync send through the app with its queue down answers 200, and the sweep sends its message.sent (finding 10)", async () => {
+		const receiver = await startReceiver();
+		const relay = await startRelay({ security: "starttls" });
+		try {
+			const { tap, settings } = settingsFor(receiver.url, relayAt(relay.port));
+			const t0 = Date.now();
+			const response = await post("/v1/send", message("sync-queue-down"), { ...settings, ...brokenQueue });
+			expect(response.status).toBe(200);
+			const { ref } = (await response.json()) as { ref: string };
+			expect(tap.take()).toEqual([]);
+			const swept = await sweptFor(ref, t0 + SWEEP_AFTER_MS + 5000);
+			expect(swept).toHaveLength(1);
+			await enqueue(tap, swept);
+			await runWebhookJobs(tap, settings, t0 + SWEEP_AFTER_MS + 5000);
+			expect(await typesPosted(receiver)).toEqual(["message.sent"]);
+		} finally {
+			await Promise.all([receiver.stop(), relay.stop()]);
 		}
 	});
 

@@ -3,12 +3,15 @@
  * recipient on it, a soft bounce or a "not now" code never, and never a
  * public key's own recipients (finding 16); GET and DELETE take the address
  * as the path carries it, `%` included, and the request log names the route,
- * not the address (finding 17); the list pages across its 16 objects.
+ * not the address (finding 17); the list pages across its 16 objects. A
+ * send to a suppressed address never reaches the relay for it (422 when no
+ * one is left, else it is listed in `rejected`), until DELETE lifts it.
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { suppressionName } from "../../src/store/relay-index-name";
-import { auth, call, problemOf } from "../api/support";
+import { auth, call, message, post, problemOf, relayAt } from "../api/support";
+import { startRelay } from "../helpers/relay";
 import { postCallback, relayId, responseCallback, statusCallback } from "./support";
 
 const get = (path: string) => call(path, { headers: auth });
@@ -107,6 +110,68 @@ describe("suppressions from provider events", () => {
 		}
 		expect((await entry(own)).status).toBe(404);
 		expect((await entry(other)).status).toBe(200);
+	});
+});
+
+describe("sends to suppressed addresses", () => {
+	it("a send to a hard-bounced address is refused without a connection; once lifted it goes", async () => {
+		const relay = await startRelay({ security: "starttls" });
+		try {
+			const to = unique("refused");
+			await postCallback(statusCallback(relayId("hb-send"), "invalid_email", to));
+			const refused = await post("/v1/send", message("suppressed", { to: [to] }), relayAt(relay.port));
+			expect(refused.status).toBe(422);
+			const p = await problemOf(refused);
+			expect(p.code).toBe("recipient_suppressed");
+			expect(p.rejected).toEqual([expect.objectContaining({ address: to, code: "recipient_suppressed" })]);
+			expect(await relay.connections()).toEqual([]);
+
+			expect((await del(`/v1/suppressions/${encodeURIComponent(to)}`)).status).toBe(204);
+			const sent = await post("/v1/send", message("lifted", { to: [to] }), relayAt(relay.port));
+			expect(sent.status).toBe(200);
+			expect((await relay.messages()).map((m) => m.rcptTo)).toEqual([[to]]);
+		} finally {
+			await relay.stop();
+		}
+	});
+
+	it("a complained address is dropped from a send; the other recipients still go, it is in rejected", async () => {
+		const relay = await startRelay({ security: "starttls" });
+		try {
+			const to = unique("complaint-send");
+			await postCallback(responseCallback(relayId("spam-send"), "report_spam", to));
+			const response = await post(
+				"/v1/send",
+				message("mixed", { to: ["ben@example.com"], cc: [to] }),
+				relayAt(relay.port),
+			);
+			expect(response.status).toBe(200);
+			const sent = (await response.json()) as { accepted: string[]; rejected: { address: string }[] };
+			expect(sent.accepted).toEqual(["ben@example.com"]);
+			expect(sent.rejected).toEqual([expect.objectContaining({ address: to, code: "recipient_suppressed" })]);
+			expect((await relay.messages()).map((m) => m.rcptTo)).toEqual([["ben@example.com"]]);
+		} finally {
+			await relay.stop();
+		}
+	});
+
+	it("a batch refuses a suppressed message alone", async () => {
+		const relay = await startRelay({ security: "starttls" });
+		try {
+			const to = unique("batch-bounce");
+			await postCallback(statusCallback(relayId("bb"), "invalid_email", to));
+			const response = await post(
+				"/v1/batch",
+				{ messages: [message("b1", { to: [to] }), message("b2")] },
+				relayAt(relay.port),
+			);
+			const { results } = (await response.json()) as { results: { status: number; code?: string }[] };
+			expect(results.map((r) => r.status)).toEqual([422, 200]);
+			expect(results[0]?.code).toBe("recipient_suppressed");
+			expect((await relay.messages()).length).toBe(1);
+		} finally {
+			await relay.stop();
+		}
 	});
 });
 
