@@ -29,9 +29,9 @@ import {
 	sentRecord,
 	settingsFor,
 	shardOfRef,
-	startReceiver,
 	statusCallback,
 	stored,
+	withReceiver,
 } from "./support";
 
 const verified = (requests: Received[]) => requests.map((r) => new Webhook(SECRET).verify(r.body, r.headers) as Posted);
@@ -62,9 +62,8 @@ function sentThenBounce(requests: Received[], ref: string, heldId: string): Post
 }
 
 describe("provider events held until their record is known", () => {
-	it("a bounce before its record goes out after message.sent once the relay id is put, both with the ref, each once", async () => {
-		const receiver = await startReceiver();
-		try {
+	it("a bounce before its record goes out after message.sent once the relay id is put, both with the ref, each once", () =>
+		withReceiver([], async (receiver) => {
 			const { tap, settings } = settingsFor(receiver.url);
 			const id = relayId("held");
 			const to = `held-${Date.now()}@example.com`;
@@ -89,14 +88,10 @@ describe("provider events held until their record is known", () => {
 			});
 			// The hold's end finds it handed over: nothing more goes out.
 			expect((await env.RELAY_INDEX.getByName(indexName(id)).sweep(held.after + HOLD_MS)).jobs).toEqual([]);
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 
-	it("an event no record claims goes out with ref null at the end of its hold; a record written later sends no second copy", async () => {
-		const receiver = await startReceiver();
-		try {
+	it("an event no record claims goes out with ref null at the end of its hold; a record written later sends no second copy", () =>
+		withReceiver([], async (receiver) => {
 			const { tap, settings } = settingsFor(receiver.url);
 			const id = relayId("unclaimed");
 			const held = await bounceFirst(id, "ben@example.com", settings);
@@ -126,10 +121,7 @@ describe("provider events held until their record is known", () => {
 				`evt_${record.ref}_sent`,
 			]);
 			expect((await stored(record.ref)).record.status).toBe("bounced");
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 
 	it("with webhooks off when it came, a held event's hold ends without a webhook", async () => {
 		const id = relayId("held-off");
@@ -139,9 +131,8 @@ describe("provider events held until their record is known", () => {
 		expect(await index.heldState(held.eventId)).toBe("published");
 	});
 
-	it("an event for a record whose message.sent is not out yet goes out behind it, in the record's stream", async () => {
-		const receiver = await startReceiver();
-		try {
+	it("an event for a record whose message.sent is not out yet goes out behind it, in the record's stream", () =>
+		withReceiver([], async (receiver) => {
 			const { tap, settings } = settingsFor(receiver.url);
 			const id = relayId("not-announced");
 			// Written, its own webhook job not yet run (or lost).
@@ -156,14 +147,10 @@ describe("provider events held until their record is known", () => {
 				["message.sent", ref],
 				["message.bounced", ref],
 			]);
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 
-	it("an event for a record still waiting for a partial retry waits until the record is final, then follows message.sent", async () => {
-		const receiver = await startReceiver();
-		try {
+	it("an event for a record still waiting for a partial retry waits until the record is final, then follows message.sent", () =>
+		withReceiver([], async (receiver) => {
 			const { tap, settings } = settingsFor(receiver.url);
 			const id = relayId("partial-retry");
 			const now = Date.now();
@@ -214,8 +201,5 @@ describe("provider events held until their record is known", () => {
 			if (!parsed.ok) throw new Error(parsed.error);
 			sentThenBounce(await receiver.requests(), input.ref, parsed.events[0]?.id as string);
 			expect((await stored(input.ref)).record.status).toBe("bounced");
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 });

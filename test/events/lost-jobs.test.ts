@@ -30,6 +30,7 @@ import {
 	startReceiver,
 	statusCallback,
 	syncInput,
+	withReceiver,
 } from "./support";
 
 /** SEND_QUEUE refusing every job, as a queue that is down does. */
@@ -52,9 +53,8 @@ const typesPosted = async (receiver: Awaited<ReturnType<typeof startReceiver>>) 
 	(await receiver.requests()).map((r) => (new Webhook(SECRET).verify(r.body, r.headers) as Posted).type);
 
 describe("webhook jobs lost on the way to the queue", () => {
-	it("a callback whose queue send fails answers 200; the sweep delivers its event, and a later one follows in order (finding 6)", async () => {
-		const receiver = await startReceiver();
-		try {
+	it("a callback whose queue send fails answers 200; the sweep delivers its event, and a later one follows in order (finding 6)", () =>
+		withReceiver([], async (receiver) => {
 			const { tap, settings } = settingsFor(receiver.url);
 			const id = relayId("lost");
 			const { ref, jobs } = await sentRecord(id);
@@ -90,14 +90,10 @@ describe("webhook jobs lost on the way to the queue", () => {
 			await enqueue(tap, [...swept, { job: opened, delaySeconds: 0 }]);
 			await runWebhookJobs(tap, settings, t0 + SWEEP_AFTER_MS + 1000);
 			expect(await typesPosted(receiver)).toEqual(["message.sent", "message.delivered", "message.opened"]);
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 
-	it("a sync send's message.sent is in its record's outbox from the start: with its job lost, the sweep sends it (finding 10)", async () => {
-		const receiver = await startReceiver();
-		try {
+	it("a sync send's message.sent is in its record's outbox from the start: with its job lost, the sweep sends it (finding 10)", () =>
+		withReceiver([], async (receiver) => {
 			const { tap, settings } = settingsFor(receiver.url);
 			const input = syncInput(relayId("sync-lost"));
 			const { shard } = shardOfRef(input.ref);
@@ -110,10 +106,7 @@ describe("webhook jobs lost on the way to the queue", () => {
 			await enqueue(tap, swept);
 			await runWebhookJobs(tap, settings, t0 + SWEEP_AFTER_MS + 1000);
 			expect(await typesPosted(receiver)).toEqual(["message.sent"]);
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 
 	it("a sync send through the app with its queue down answers 200, and the sweep sends its message.sent (finding 10)", async () => {
 		const receiver = await startReceiver();
@@ -135,9 +128,8 @@ describe("webhook jobs lost on the way to the queue", () => {
 		}
 	});
 
-	it("a cancel's message.canceled is written with the cancel: with its job lost, the sweep sends it (finding 10)", async () => {
-		const receiver = await startReceiver();
-		try {
+	it("a cancel's message.canceled is written with the cancel: with its job lost, the sweep sends it (finding 10)", () =>
+		withReceiver([], async (receiver) => {
 			const { tap, settings } = settingsFor(receiver.url);
 			const t0 = Date.now();
 			const input = acceptInput({ dueAt: t0 + 3_600_000, sendAt: t0 + 3_600_000 }, t0);
@@ -156,8 +148,5 @@ describe("webhook jobs lost on the way to the queue", () => {
 				type: "message.canceled",
 				data: { ref: input.ref, relayId: "", tags: input.tags },
 			});
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 });

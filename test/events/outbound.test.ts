@@ -17,14 +17,13 @@ import {
 	SECRET,
 	sentRecord,
 	settingsFor,
-	startReceiver,
 	statusCallback,
+	withReceiver,
 } from "./support";
 
 describe("outbound event webhooks", () => {
-	it("signs message.bounced so that standardwebhooks verifies it, and sends a redelivered callback's event once", async () => {
-		const receiver = await startReceiver();
-		try {
+	it("signs message.bounced so that standardwebhooks verifies it, and sends a redelivered callback's event once", () =>
+		withReceiver([], async (receiver) => {
 			const { tap, settings } = settingsFor(receiver.url);
 			const id = relayId("out");
 			const { ref, jobs } = await sentRecord(id);
@@ -53,10 +52,7 @@ describe("outbound event webhooks", () => {
 			expect(request.headers["webhook-id"]).toMatch(/^evt_/);
 			// Tampering is caught by the same verifier.
 			expect(() => new Webhook(SECRET).verify(request.body.replace(to, "x@example.com"), request.headers)).toThrow();
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 
 	it("sends nothing for the provider's own bookkeeping (target, sent)", async () => {
 		const { tap, settings } = settingsFor("http://127.0.0.1:9/never");

@@ -25,6 +25,7 @@ import {
 	shardOfRef,
 	startReceiver,
 	statusCallback,
+	withReceiver,
 } from "./support";
 
 /** The message schema takes no tags yet (issue 22 adds them): the events carry the record's, none. */
@@ -43,9 +44,8 @@ async function sendAndDeliver(tag: string, url: string, extra: Overrides = {}) {
 }
 
 describe("a record's own events", () => {
-	it("an async send that reaches the relay goes out as message.sent, with its tags and route, verified with standardwebhooks", async () => {
-		const receiver = await startReceiver();
-		try {
+	it("an async send that reaches the relay goes out as message.sent, with its tags and route, verified with standardwebhooks", () =>
+		withReceiver([], async (receiver) => {
 			const { ref, record, webhookJobs } = await sendAndDeliver("async-sent", receiver.url);
 			expect(record.status).toBe("sent");
 			expect(webhookJobs).toEqual([{ kind: "webhook", object: shardOfRef(ref).name, id: `evt_${ref}_sent` }]);
@@ -64,10 +64,7 @@ describe("a record's own events", () => {
 			});
 			expect(posted.timestamp).toBe(record.sentAt);
 			expect(request.headers["webhook-id"]).toBe(`evt_${ref}_sent`);
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 
 	it("a 550 is message.failed with the relay's reply; a drop after the dot is message.unknown", async () => {
 		const receiver = await startReceiver();
@@ -122,9 +119,8 @@ describe("a record's own events", () => {
 		}
 	});
 
-	it("a canceled message is message.canceled, once, also when its send job comes round afterwards", async () => {
-		const receiver = await startReceiver();
-		try {
+	it("a canceled message is message.canceled, once, also when its send job comes round afterwards", () =>
+		withReceiver([], async (receiver) => {
 			const { tap, settings } = settingsFor(receiver.url);
 			const sendAt = new Date(Date.now() + 3_600_000).toISOString();
 			const { body } = await sendAsync("async-cancel", settings, { sendAt });
@@ -141,10 +137,7 @@ describe("a record's own events", () => {
 			expect(more).toEqual([]);
 			expect(posted).toMatchObject({ type: "message.canceled", data: { ref: body.ref, relayId: "" } });
 			expect((await recordOf(body.ref)).status).toBe("canceled");
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 
 	it("a sync send whose bounce came first still goes out as message.sent, then the bounce", async () => {
 		const receiver = await startReceiver();

@@ -10,11 +10,11 @@
 
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import type { OutboundEvent } from "../../src/events/standard-webhooks";
 import { type DueJob, type StoreJob, webhookJobs } from "../../src/store/jobs";
 import { indexRelayIds } from "../../src/store/messages-client";
 import { newRef, placeOf, shardName } from "../../src/store/ref";
 import type { SyncInput } from "../../src/store/shard-lifecycle";
-import type { Route, Tag } from "../../src/store/types";
 import { baseEnv, call, type Overrides } from "../api/support";
 import { control } from "../helpers/relay";
 import { consumeJobs } from "../records/support";
@@ -109,6 +109,19 @@ export interface Received {
 	answered: number;
 }
 
+/** Runs `test` with a receiver answering `statuses` in turn (then 200), stopped afterwards whatever happens. */
+export async function withReceiver(
+	statuses: number[],
+	test: (receiver: Awaited<ReturnType<typeof startReceiver>>) => Promise<void>,
+): Promise<void> {
+	const receiver = await startReceiver(statuses);
+	try {
+		await test(receiver);
+	} finally {
+		await receiver.stop();
+	}
+}
+
 /** A webhook receiver in the Node process answering `statuses` in turn, then 200. */
 export async function startReceiver(statuses: number[] = []) {
 	const { port } = (await control("/receivers", { method: "POST", body: JSON.stringify({ statuses }) })) as {
@@ -156,19 +169,7 @@ export function tapQueue() {
 export const SECRET = `whsec_${btoa("edgesend-async-events-secret-32b")}`;
 
 /** An outbound event as a receiver reads it. */
-export interface Posted {
-	type: string;
-	timestamp: string;
-	data: {
-		ref: string | null;
-		messageId: string | null;
-		relayId: string;
-		to: string | null;
-		detail: string | null;
-		tags: Tag[];
-		route: Route | null;
-	};
-}
+export type Posted = OutboundEvent;
 
 /** Puts jobs the store answered (nobody queued them yet) on the tap's queue, as the send path would. */
 export async function enqueue(tap: ReturnType<typeof tapQueue>, jobs: readonly DueJob[]): Promise<void> {

@@ -19,7 +19,7 @@ import type { WebhookJob } from "../../src/store/jobs";
 import { ATTEMPT_LEASE_MS, SWEEP_AFTER_MS } from "../../src/store/timing";
 import { DELIVERY_WINDOW_MS, FIRST_RETRY_MS } from "../../src/util/backoff";
 import { decodeBase64 } from "../../src/util/bytes";
-import { type Posted, relayId, SECRET, sentRecord, startReceiver, statusCallback, stored } from "./support";
+import { type Posted, relayId, SECRET, sentRecord, statusCallback, stored, withReceiver } from "./support";
 
 const store = { MESSAGES: env.MESSAGES, RELAY_INDEX: env.RELAY_INDEX };
 const configFor = (url: string) => ({
@@ -41,9 +41,8 @@ async function recordWithEvents(tag: string, then?: string) {
 }
 
 describe("webhook deliveries", () => {
-	it("retries after a receiver's 500 with the same webhook-id, ~30 s later, then doubling; each attempt on the record", async () => {
-		const receiver = await startReceiver([500, 503]);
-		try {
+	it("retries after a receiver's 500 with the same webhook-id, ~30 s later, then doubling; each attempt on the record", () =>
+		withReceiver([500, 503], async (receiver) => {
 			const { ref, shard, jobs } = await recordWithEvents("retry");
 			const [job] = jobs as [WebhookJob];
 			const config = configFor(receiver.url);
@@ -73,14 +72,10 @@ describe("webhook deliveries", () => {
 			// Delivered: the same job again (at-least-once delivery) is done and posts nothing.
 			expect(await runWebhookJob(store, config, job, t0 + 4 * FIRST_RETRY_MS)).toEqual({ done: true });
 			expect(await receiver.requests()).toHaveLength(3);
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 
-	it("delivers a message's events in order: a later one waits for an earlier one still pending", async () => {
-		const receiver = await startReceiver([500]);
-		try {
+	it("delivers a message's events in order: a later one waits for an earlier one still pending", () =>
+		withReceiver([500], async (receiver) => {
 			const { jobs } = await recordWithEvents("order", "delivered");
 			const [sent, delivered] = jobs as [WebhookJob, WebhookJob];
 			const config = configFor(receiver.url);
@@ -95,14 +90,10 @@ describe("webhook deliveries", () => {
 			expect((await runWebhookJob(store, config, delivered, t0 + FIRST_RETRY_MS + 1000)).done).toBe(true);
 			const types = (await receiver.requests()).map((r) => (JSON.parse(r.body) as Posted).type);
 			expect(types).toEqual(["message.sent", "message.sent", "message.delivered"]);
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 
-	it("keeps retrying for 24 h, then marks the delivery failed", async () => {
-		const receiver = await startReceiver(Array(40).fill(500));
-		try {
+	it("keeps retrying for 24 h, then marks the delivery failed", () =>
+		withReceiver(Array(40).fill(500), async (receiver) => {
 			const { ref, shard, jobs } = await recordWithEvents("give-up");
 			const [job] = jobs as [WebhookJob];
 			const config = configFor(receiver.url);
@@ -117,14 +108,10 @@ describe("webhook deliveries", () => {
 			expect(row?.status).toBe("failed");
 			expect(now - t0).toBeGreaterThanOrEqual(DELIVERY_WINDOW_MS - 3_600_000);
 			expect(row?.attempts).toBe((await receiver.requests()).length);
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 
-	it("two looks at once post once: the other finds it claimed and is told to look again after the lease", async () => {
-		const receiver = await startReceiver();
-		try {
+	it("two looks at once post once: the other finds it claimed and is told to look again after the lease", () =>
+		withReceiver([], async (receiver) => {
 			const { ref, shard, jobs } = await recordWithEvents("claim");
 			const [job] = jobs as [WebhookJob];
 			const config = configFor(receiver.url);
@@ -137,14 +124,10 @@ describe("webhook deliveries", () => {
 			expect(outcomes).toContainEqual({ done: true });
 			for (const o of outcomes) expect([true, t0 + ATTEMPT_LEASE_MS]).toContain(o.done || o.dueAt);
 			expect(await shard.deliveriesOf(ref)).toMatchObject([{ status: "delivered", attempts: 1 }]);
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 
-	it("an attempt that died mid-way (claimed, no outcome) holds its delivery until the lease ends, then it is taken up again; a later event waits a second behind it", async () => {
-		const receiver = await startReceiver();
-		try {
+	it("an attempt that died mid-way (claimed, no outcome) holds its delivery until the lease ends, then it is taken up again; a later event waits a second behind it", () =>
+		withReceiver([], async (receiver) => {
 			const { shard, jobs } = await recordWithEvents("died", "delivered");
 			const [sent, delivered] = jobs as [WebhookJob, WebhookJob];
 			const config = configFor(receiver.url);
@@ -160,10 +143,7 @@ describe("webhook deliveries", () => {
 			expect(await runWebhookJob(store, config, sent, t0 + ATTEMPT_LEASE_MS)).toEqual({ done: true });
 			expect(await runWebhookJob(store, config, delivered, t0 + ATTEMPT_LEASE_MS)).toEqual({ done: true });
 			expect((await receiver.requests()).map((r) => r.headers["webhook-id"])).toEqual([sent.id, delivered.id]);
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 
 	it("files an event once: the same event again adds no delivery", async () => {
 		const { ref, shard } = await recordWithEvents("once", "delivered");
@@ -182,9 +162,8 @@ describe("webhook deliveries", () => {
 		]);
 	});
 
-	it("with the webhook settings gone since it was filed: settled for good without a post, and the sweep leaves it", async () => {
-		const receiver = await startReceiver();
-		try {
+	it("with the webhook settings gone since it was filed: settled for good without a post, and the sweep leaves it", () =>
+		withReceiver([], async (receiver) => {
 			const { ref, shard, jobs } = await recordWithEvents("off");
 			const [job] = jobs as [WebhookJob];
 			const t0 = Date.now();
@@ -194,8 +173,5 @@ describe("webhook deliveries", () => {
 			expect((await stored(ref)).events.map((e) => e.type)).toEqual(["sent"]);
 			const swept = await shard.sweep(t0 + 2 * SWEEP_AFTER_MS);
 			expect(swept.jobs.filter((j) => j.job.kind === "webhook" && j.job.id === job.id)).toEqual([]);
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 });

@@ -15,7 +15,7 @@ import { describe, expect, it } from "vitest";
 import { ATTEMPT_LEASE_MS } from "../../src/store/timing";
 import { FIRST_RETRY_MS } from "../../src/util/backoff";
 import { consumeJobs, recordOf, sendAsync } from "../records/support";
-import { bodiesOf, type Posted, SECRET, settingsFor, startReceiver, tapQueue } from "./support";
+import { bodiesOf, type Posted, SECRET, settingsFor, tapQueue, withReceiver } from "./support";
 
 /** An async send delivered by the consumer; answers its ref and the one webhook job it queued. */
 async function deliveredAsync(tag: string, settings: ReturnType<typeof settingsFor>) {
@@ -29,9 +29,8 @@ async function deliveredAsync(tag: string, settings: ReturnType<typeof settingsF
 }
 
 describe("webhook jobs in the queue consumer", () => {
-	it("posts the event; after a receiver's 500 the job comes back 30 s later and is delivered, same webhook-id", async () => {
-		const receiver = await startReceiver([500]);
-		try {
+	it("posts the event; after a receiver's 500 the job comes back 30 s later and is delivered, same webhook-id", () =>
+		withReceiver([500], async (receiver) => {
 			const run = settingsFor(receiver.url);
 			const { tap, settings } = run;
 			const { ref, job } = await deliveredAsync("hook-retry", run);
@@ -73,14 +72,10 @@ describe("webhook jobs in the queue consumer", () => {
 			expect(again.explicitAcks).toHaveLength(1);
 			expect(tap.take()).toEqual([]);
 			expect(await receiver.requests()).toHaveLength(2);
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 
-	it("two copies of one job at once (a redelivery while an attempt runs) post once; the other comes back after the lease", async () => {
-		const receiver = await startReceiver();
-		try {
+	it("two copies of one job at once (a redelivery while an attempt runs) post once; the other comes back after the lease", () =>
+		withReceiver([], async (receiver) => {
 			const run = settingsFor(receiver.url);
 			const { tap, settings } = run;
 			const { ref, job } = await deliveredAsync("hook-twice", run);
@@ -102,14 +97,10 @@ describe("webhook jobs in the queue consumer", () => {
 			expect(() => new Webhook(SECRET).verify(request.body, request.headers)).not.toThrow();
 			const attempts = (await recordOf(ref)).events?.filter((e) => e.type === "webhook.attempt");
 			expect(attempts?.map((e) => e.detail)).toMatchObject([{ webhookId: job.id, attempt: 1, ok: true }]);
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 
-	it("with the events settings gone since it was queued, the job is acked and nothing is posted", async () => {
-		const receiver = await startReceiver();
-		try {
+	it("with the events settings gone since it was queued, the job is acked and nothing is posted", () =>
+		withReceiver([], async (receiver) => {
 			const run = settingsFor(receiver.url);
 			const { ref, job } = await deliveredAsync("hook-off", run);
 			const off = tapQueue();
@@ -118,8 +109,5 @@ describe("webhook jobs in the queue consumer", () => {
 			expect(off.take()).toEqual([]);
 			expect(await receiver.requests()).toEqual([]);
 			expect((await recordOf(ref)).events?.map((e) => e.type)).toEqual(["queued", "sent"]);
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 });
