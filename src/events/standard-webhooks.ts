@@ -5,6 +5,7 @@
  * of EVENTS_WEBHOOK_SECRET (`whsec_…`). The id is the event's own, so a retry
  * carries the same id and receivers can drop duplicates.
  */
+import type { Route, Tag } from "../store/types";
 
 export interface MessageEventData {
 	ref: string | null;
@@ -12,6 +13,10 @@ export interface MessageEventData {
 	relayId: string;
 	to: string | null;
 	detail: string | null;
+	/** The message's tags (empty for an event no record claimed). */
+	tags: Tag[];
+	/** Which route took the message to a relay, when one did. */
+	route: Route | null;
 }
 
 export interface OutboundEvent {
