@@ -5,7 +5,8 @@
  * touch once. Emails are kept lowercased; the first reason sticks.
  */
 import { DurableObject } from "cloudflare:workers";
-import { placeholders, Sql } from "./sql";
+import { placeholders } from "../util/sql";
+import { Sql } from "./sql";
 
 /** A Durable Object's SQLite binds at most 100 values in one statement. */
 const MAX_BOUND = 100;
@@ -66,10 +67,7 @@ export class SuppressionList extends DurableObject {
 		const found: Suppression[] = [];
 		for (let i = 0; i < lower.length; i += MAX_BOUND) {
 			const chunk = lower.slice(i, i + MAX_BOUND);
-			const rows = this.#sql.all<Row>(
-				`SELECT * FROM suppressions WHERE email IN (${placeholders(chunk.length)})`,
-				...chunk,
-			);
+			const rows = this.#sql.all<Row>(`SELECT * FROM suppressions WHERE email IN (${placeholders(chunk)})`, ...chunk);
 			found.push(...rows.map(toSuppression));
 		}
 		return found;
