@@ -32,11 +32,11 @@ function base64(bytes: Uint8Array): string {
 	return btoa(binary);
 }
 
-/** The body and headers of one delivery attempt of `event`, signed now. */
+/** The body and headers of one delivery attempt of `event` (ours, or another shape of it), signed now. */
 export async function signEvent(
 	secret: Uint8Array,
 	webhookId: string,
-	event: OutboundEvent,
+	event: OutboundEvent | object,
 	nowMs: number,
 ): Promise<SignedRequest> {
 	const body = JSON.stringify(event);

@@ -1,0 +1,93 @@
+/**
+ * A message record as Resend's `GET /emails/{id}` and `GET /emails` show an
+ * email: the ref is the id, the status becomes `last_event` in Resend's
+ * words. edgesend keeps no message bodies on the record (only the spool holds
+ * the bytes, until delivery), so `html` and `text` are null, as Resend shows
+ * a part that was not sent.
+ */
+import type { MessageRecord, MessageStatus } from "../../store/types";
+import type { Tag } from "../tags";
+
+export const LAST_EVENTS = [
+	"bounced",
+	"canceled",
+	"clicked",
+	"complained",
+	"delivered",
+	"delivery_delayed",
+	"failed",
+	"opened",
+	"queued",
+	"scheduled",
+	"sent",
+	"suppressed",
+] as const;
+export type LastEvent = (typeof LAST_EVENTS)[number];
+
+/**
+ * Our status in Resend's words. `sending` is still Resend's `queued` (it has
+ * no step between); `unknown` (the relay may or may not have the message) is
+ * `failed`, the one Resend state that tells the caller to look, with its
+ * reason in the webhook; a record that failed because every recipient is
+ * suppressed is `suppressed`.
+ */
+export function lastEventOf(status: MessageStatus, lastErrorCode?: string): LastEvent {
+	switch (status) {
+		case "queued":
+		case "sending":
+			return "queued";
+		case "scheduled":
+		case "sent":
+		case "delivered":
+		case "bounced":
+		case "complained":
+		case "canceled":
+			return status;
+		case "soft_bounced":
+			return "delivery_delayed";
+		case "failed":
+			return lastErrorCode === "recipient_suppressed" ? "suppressed" : "failed";
+		case "unknown":
+			return "failed";
+	}
+}
+
+/** What the view reads from a record: the record, and what the Resend door keeps beside it. */
+export type ViewedRecord = Pick<
+	MessageRecord,
+	"ref" | "status" | "messageId" | "from" | "to" | "subject" | "createdAt" | "sendAt" | "lastError"
+> & {
+	cc?: string[] | null;
+	bcc?: string[] | null;
+	replyTo?: string[] | null;
+	tags?: Tag[] | null;
+};
+
+const codeOf = (lastError: unknown): string | undefined =>
+	typeof lastError === "object" && lastError !== null && "code" in lastError && typeof lastError.code === "string"
+		? lastError.code
+		: undefined;
+
+/** One item of `GET /emails` (Resend's list item: no html, text, tags or object). */
+export const emailListItem = (r: ViewedRecord) => ({
+	id: r.ref,
+	message_id: r.messageId,
+	to: r.to,
+	from: r.from,
+	created_at: new Date(r.createdAt).toISOString(),
+	subject: r.subject,
+	bcc: r.bcc?.length ? r.bcc : null,
+	cc: r.cc?.length ? r.cc : null,
+	reply_to: r.replyTo?.length ? r.replyTo : null,
+	last_event: lastEventOf(r.status, codeOf(r.lastError)),
+	scheduled_at: r.sendAt === null ? null : new Date(r.sendAt).toISOString(),
+});
+
+/** `GET /emails/{id}`. */
+export const emailView = (r: ViewedRecord) => ({
+	object: "email" as const,
+	...emailListItem(r),
+	html: null,
+	text: null,
+	tags: r.tags ?? [],
+});
