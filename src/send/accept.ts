@@ -46,6 +46,8 @@ export const recordFields = (sender: Sender, prepared: Prepared, ref: string, no
 	subject: prepared.subject,
 	...(prepared.labelId === undefined ? {} : { labelId: prepared.labelId }),
 	createdAt: now,
+	tags: prepared.tags,
+	addresses: prepared.addresses,
 });
 
 export const envelopeOf = (prepared: Prepared, ehloName: string): Envelope => ({

@@ -7,7 +7,7 @@ import type { Config } from "../config";
 import { type ComposedMessage, composeMessage, MimeValidationError } from "../mime";
 import { fieldErrors } from "../util/field-path";
 import type { Caller } from "./caller";
-import { resolveAttachments, toMessageInput, utf8AddressPaths } from "./message-input";
+import { addressesOf, resolveAttachments, toMessageInput, utf8AddressPaths } from "./message-input";
 import { MessageSchema } from "./message-schema";
 import { ProblemError, validationProblem } from "./problem";
 import { checkPublicMessage, withPublicDefaults } from "./public-message";
@@ -50,7 +50,7 @@ export async function prepareMessage(
 	const attachments = await resolveAttachments(body, bounds.maxBytes, bounds.fetches);
 	let composed: ComposedMessage;
 	try {
-		composed = composeMessage(toMessageInput(body, attachments));
+		composed = composeMessage(toMessageInput(body, attachments, config.tagsHeader));
 	} catch (error) {
 		if (error instanceof MimeValidationError) throw validationProblem(fieldErrors(error.issues));
 		throw error;
@@ -65,6 +65,8 @@ export async function prepareMessage(
 		composed,
 		subject: body.subject,
 		utf8Paths: composed.smtpUtf8 ? utf8AddressPaths(body) : [],
+		tags: body.tags ?? [],
+		addresses: addressesOf(body),
 		...(body.labelId === undefined ? {} : { labelId: String(body.labelId) }),
 		...(body.sendAt === undefined ? {} : { sendAt: body.sendAt }),
 	};

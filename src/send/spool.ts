@@ -62,6 +62,8 @@ export async function spooledMessage(bucket: R2Bucket, record: MessageRecord): P
 		// Only the envelope is left to name an address by: `from`, `to[i]`.
 		utf8Paths: composed.smtpUtf8 ? utf8AddressPaths({ from: envelope.from, to }) : [],
 		...(record.labelId === null ? {} : { labelId: record.labelId }),
+		tags: record.tags,
+		addresses: record.addresses ?? { from: envelope.from, to, cc: [], bcc: [], replyTo: [] },
 	};
 }
 

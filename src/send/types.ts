@@ -5,6 +5,7 @@
  * two stages import each other for a type.
  */
 import type { ComposedMessage } from "../mime";
+import type { Addresses, Tag } from "../store/types";
 import type { Problem, Rejected } from "./problem";
 
 /** A message ready for the relay. */
@@ -20,6 +21,10 @@ export interface Prepared {
 	utf8Paths: string[];
 	/** Recipients refused before the relay (suppressed); they join the answer's `rejected`. */
 	refused?: Rejected[];
+	/** The caller's tags (kept on the record, in every webhook). */
+	tags: Tag[];
+	/** The addresses as written, for the record. */
+	addresses: Addresses;
 }
 
 /** A prepared message let through by the limiter, by its index in the request. */

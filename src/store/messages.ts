@@ -7,7 +7,7 @@
  * so none reaches sideways into another for it.
  */
 import { placeholders } from "../util/sql";
-import type { Envelope, MessageEvent, MessageRecord, MessageStatus } from "./types";
+import type { Addresses, Envelope, MessageEvent, MessageRecord, MessageStatus, Tag } from "./types";
 
 export interface NewRecord {
 	ref: string;
@@ -29,6 +29,8 @@ export interface NewRecord {
 	sentAt?: number;
 	attempts?: number;
 	lastError?: unknown;
+	tags?: Tag[];
+	addresses?: Addresses;
 }
 
 interface Row {
@@ -52,6 +54,8 @@ interface Row {
 	envelope: string | null;
 	spool_key: string | null;
 	pending_to: string | null;
+	tags: string | null;
+	addresses: string | null;
 }
 
 const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
@@ -78,6 +82,8 @@ const fromRow = (r: Row): MessageRecord => ({
 	envelope: parsed<Envelope>(r.envelope),
 	spoolKey: r.spool_key,
 	pendingTo: parsed<string[]>(r.pending_to),
+	tags: parsed<Tag[]>(r.tags) ?? [],
+	addresses: parsed<Addresses>(r.addresses),
 });
 
 /** The INSERT for a record (a statement, so callers can batch it with its first event). */
@@ -85,8 +91,9 @@ export function insertRecord(db: D1Database, r: NewRecord): D1PreparedStatement 
 	return db
 		.prepare(
 			`INSERT INTO messages (ref, owner, api_user, status, message_id, relay_id, from_addr, to_addrs, subject,
-			 label_id, created_at, send_at, sent_at, deadline_at, next_attempt_at, attempts, last_error, envelope, spool_key)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			 label_id, created_at, send_at, sent_at, deadline_at, next_attempt_at, attempts, last_error, envelope, spool_key,
+			 tags, addresses)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		)
 		.bind(
 			r.ref,
@@ -108,6 +115,8 @@ export function insertRecord(db: D1Database, r: NewRecord): D1PreparedStatement 
 			json(r.lastError),
 			json(r.envelope),
 			r.spoolKey ?? null,
+			r.tags?.length ? JSON.stringify(r.tags) : null,
+			json(r.addresses),
 		);
 }
 
@@ -244,27 +253,45 @@ export interface Cursor {
 	ref: string;
 }
 
-/** The owner's records, newest first, `limit` at a time after `cursor`. */
-export async function listRecords(
-	db: D1Database,
-	owner: string,
-	options: { status?: MessageStatus; limit: number; after?: Cursor },
-): Promise<MessageRecord[]> {
+export interface ListOptions {
+	status?: MessageStatus;
+	/** Only records with this tag (name and value). */
+	tag?: Tag;
+	limit: number;
+	/** Older than this record (the next page). */
+	after?: Cursor;
+	/** Newer than this record (the page before), still answered newest first. */
+	before?: Cursor;
+}
+
+/** The owner's records, newest first, `limit` at a time after (or before) a cursor. */
+export async function listRecords(db: D1Database, owner: string, options: ListOptions): Promise<MessageRecord[]> {
 	const where = ["owner = ?"];
 	const values: unknown[] = [owner];
 	if (options.status) {
 		where.push("status = ?");
 		values.push(options.status);
 	}
-	if (options.after) {
-		where.push("(created_at < ? OR (created_at = ? AND ref < ?))");
-		values.push(options.after.createdAt, options.after.createdAt, options.after.ref);
+	if (options.tag) {
+		where.push(
+			"EXISTS (SELECT 1 FROM json_each(messages.tags) t WHERE json_extract(t.value, '$.name') = ? AND json_extract(t.value, '$.value') = ?)",
+		);
+		values.push(options.tag.name, options.tag.value);
 	}
+	const cursor = options.after ?? options.before;
+	if (cursor) {
+		const side = options.after ? "<" : ">";
+		where.push(`(created_at ${side} ? OR (created_at = ? AND ref ${side} ?))`);
+		values.push(cursor.createdAt, cursor.createdAt, cursor.ref);
+	}
+	// The page before a cursor is the nearest records above it: read upwards, then shown newest first.
+	const order = options.after || !options.before ? "DESC" : "ASC";
 	const { results } = await db
-		.prepare(`SELECT * FROM messages WHERE ${where.join(" AND ")} ORDER BY created_at DESC, ref DESC LIMIT ?`)
+		.prepare(`SELECT * FROM messages WHERE ${where.join(" AND ")} ORDER BY created_at ${order}, ref ${order} LIMIT ?`)
 		.bind(...values, options.limit)
 		.all<Row>();
-	return results.map(fromRow);
+	const records = results.map(fromRow);
+	return order === "ASC" ? records.reverse() : records;
 }
 
 /** How many of the api_user's messages still wait for delivery (the backlog cap counts these). */

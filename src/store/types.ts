@@ -39,6 +39,21 @@ export interface Envelope {
 	ehloName: string;
 }
 
+/** A caller's label on a message (send/tags.ts has the rules). */
+export interface Tag {
+	name: string;
+	value: string;
+}
+
+/** The addresses as the caller wrote them (`Name <addr>`), for the views that show them so (Resend's). */
+export interface Addresses {
+	from: string;
+	to: string[];
+	cc: string[];
+	bcc: string[];
+	replyTo: string[];
+}
+
 export interface MessageEvent {
 	type: string;
 	at: number;
@@ -67,4 +82,8 @@ export interface MessageRecord {
 	spoolKey: string | null;
 	/** Recipients still to deliver after a partial 4xx; null: the whole envelope. */
 	pendingTo: string[] | null;
+	/** In the order given; none: []. */
+	tags: Tag[];
+	/** Null for records written before migration 0004. */
+	addresses: Addresses | null;
 }

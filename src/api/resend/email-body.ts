@@ -8,8 +8,8 @@
  */
 import { z } from "@hono/zod-openapi";
 import { LabelIdSchema } from "../../send/message-schema";
+import { TagsSchema } from "../../send/tags";
 import { type FieldError, fieldErrors } from "../../util/field-path";
-import { TagsSchema } from "../tags";
 import { parseScheduledAt } from "./scheduled-at";
 
 const addresses = () =>

@@ -5,8 +5,7 @@
  * the bytes, until delivery), so `html` and `text` are null, as Resend shows
  * a part that was not sent.
  */
-import type { MessageRecord, MessageStatus } from "../../store/types";
-import type { Tag } from "../tags";
+import type { MessageRecord, MessageStatus, Tag } from "../../store/types";
 
 export const LAST_EVENTS = [
 	"bounced",

@@ -41,15 +41,20 @@ export const TagsSchema = z
 export type Tag = z.infer<typeof TagSchema>;
 
 /**
- * A `?tag=name:value` filter, or a message saying what is wrong with it.
- * The value may be empty (`name:`); a colon is needed, since a name alone
- * could mean "any value" and we filter on exact pairs only.
+ * A `?tag=name:value` filter (the value may be empty: `name:`). A colon is
+ * needed: a name alone could mean "any value", and we filter on exact pairs.
  */
-export function parseTagFilter(raw: string): Tag | { error: string } {
-	const colon = raw.indexOf(":");
-	if (colon < 0) return { error: "must be name:value" };
-	const parsed = TagSchema.safeParse({ name: raw.slice(0, colon), value: raw.slice(colon + 1) });
-	if (!parsed.success)
-		return { error: `must be name:value, each part ${charactersRule}, the name 1–256 characters, the value up to 256` };
-	return parsed.data;
-}
+export const TagFilterSchema = z
+	.string()
+	.transform((raw, ctx) => {
+		const colon = raw.indexOf(":");
+		const parsed =
+			colon < 0 ? undefined : TagSchema.safeParse({ name: raw.slice(0, colon), value: raw.slice(colon + 1) });
+		if (parsed?.success) return parsed.data;
+		ctx.addIssue({
+			code: "custom",
+			message: `must be name:value, each part ${charactersRule}, the name 1–256 characters, the value up to 256`,
+		});
+		return z.NEVER;
+	})
+	.openapi({ description: "Only messages with this tag: name:value", example: "category:welcome" });
