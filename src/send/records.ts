@@ -6,8 +6,9 @@
  */
 import type { Config } from "../config";
 import { recordsWritten } from "../events/record-written";
-import { getRecord, listEvents, moveStatus } from "../store/messages";
+import { getRecord, listEvents, moveStatus, reschedule } from "../store/messages";
 import { WAITING_STATUSES } from "../store/types";
+import { DELIVERY_WINDOW_MS, queueDelaySeconds } from "../util/backoff";
 import { ProblemError } from "./problem";
 import { type RecordView, recordView } from "./record-view";
 import { dropSpool } from "./spool";
@@ -56,4 +57,38 @@ export async function cancelRecord(ctx: RecordsContext, ref: string, owner: stri
 	ctx.background(recordsWritten(db, ctx.queue, ctx.events, [ref]));
 	const after = await getRecord(db, ref);
 	return recordView(after ?? record, await listEvents(db, ref));
+}
+
+/**
+ * Moves `ref` of `owner` to be delivered at `sendAt` while it still waits
+ * (Resend's PATCH /emails/{id}); its record after. A job is queued for the new
+ * time: one queued for the old time finds the record not yet due and waits
+ * again, or finds it final. 404 for none, 409 once it is sending or final.
+ */
+export async function rescheduleRecord(
+	ctx: RecordsContext,
+	ref: string,
+	owner: string,
+	sendAt: number,
+	now: number,
+): Promise<RecordView> {
+	const { db } = ctx;
+	const record = await getRecord(db, ref, owner);
+	if (!record) throw notFound(ref);
+	const at = new Date(sendAt).toISOString();
+	const moved = await reschedule(db, ref, sendAt, sendAt + DELIVERY_WINDOW_MS, {
+		type: "rescheduled",
+		at: now,
+		detail: { sendAt: at },
+	});
+	if (!moved) {
+		const status = (await getRecord(db, ref))?.status ?? record.status;
+		throw new ProblemError(
+			"message_not_cancelable",
+			`message ${ref} is ${status}: only queued or scheduled messages can be rescheduled`,
+		);
+	}
+	if (!ctx.queue) throw new ProblemError("config_invalid", "rescheduling needs the SEND_QUEUE binding");
+	await ctx.queue.send({ kind: "send", ref }, { delaySeconds: queueDelaySeconds(sendAt, now) });
+	return recordView((await getRecord(db, ref)) ?? record, await listEvents(db, ref));
 }

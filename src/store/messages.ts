@@ -193,6 +193,34 @@ export async function moveStatus(
 	return moved?.meta.changes === 1;
 }
 
+/**
+ * Moves a waiting record's delivery to `sendAt` (scheduled; its 24 h window
+ * counted from then), with its event; false when it no longer waits.
+ */
+export async function reschedule(
+	db: D1Database,
+	ref: string,
+	sendAt: number,
+	deadlineAt: number,
+	event: MessageEvent,
+): Promise<boolean> {
+	const update = db
+		.prepare(
+			`UPDATE messages SET status = 'scheduled', send_at = ?1, next_attempt_at = ?1, deadline_at = ?2
+			 WHERE ref = ?3 AND status IN ('queued', 'scheduled')`,
+		)
+		.bind(sendAt, deadlineAt, ref);
+	const logged = db
+		.prepare(
+			`INSERT INTO message_events (ref, seq, type, at, detail)
+			 SELECT ?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM message_events WHERE ref = ?1), ?2, ?3, ?4
+			 WHERE changes() = 1`,
+		)
+		.bind(ref, event.type, event.at, json(event.detail));
+	const [moved] = await db.batch([update, logged]);
+	return moved?.meta.changes === 1;
+}
+
 /** One record, if `owner` owns it (undefined owner: any, for the consumer). */
 export async function getRecord(db: D1Database, ref: string, owner?: string): Promise<MessageRecord | undefined> {
 	const row =

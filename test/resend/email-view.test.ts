@@ -8,14 +8,19 @@ const record: ViewedRecord = {
 	ref: "msg_2f7kq4m6x3b5n7p2r4t6v8y3za",
 	status: "delivered",
 	messageId: "<a1@example.com>",
-	from: "Acme <onboarding@example.com>",
-	to: ["ben@example.com"],
+	from: "onboarding@example.com",
+	to: ["ben@example.com", "cc@example.com"],
 	subject: "hi",
 	createdAt: Date.parse("2026-11-18T10:00:00Z"),
 	sendAt: null,
 	lastError: null,
-	cc: ["cc@example.com"],
-	bcc: [],
+	addresses: {
+		from: "Acme <onboarding@example.com>",
+		to: ["ben@example.com"],
+		cc: ["cc@example.com"],
+		bcc: [],
+		replyTo: [],
+	},
 	tags: [{ name: "category", value: "welcome" }],
 };
 
@@ -55,5 +60,11 @@ describe("Resend's view of a record", () => {
 		});
 		expect(Object.keys(item)).not.toContain("tags");
 		expect(item).toMatchObject({ last_event: "scheduled", scheduled_at: "2026-11-19T09:00:00.000Z" });
+		// A record from before the addresses were kept shows its envelope.
+		expect(emailListItem({ ...record, addresses: null })).toMatchObject({
+			from: "onboarding@example.com",
+			to: ["ben@example.com", "cc@example.com"],
+			cc: null,
+		});
 	});
 });

@@ -24,12 +24,16 @@ export function rateLimitFields(state: LimitState): { "RateLimit-Policy": string
 	};
 }
 
-export const rateLimitHeaders = (): MiddlewareHandler<AppEnv> =>
+/** `extra`: more fields from the same state (the Resend door's `ratelimit-*`). */
+export const rateLimitHeaders = (
+	extra: (state: LimitState) => Record<string, string> = () => ({}),
+): MiddlewareHandler<AppEnv> =>
 	async function rateLimitHeaders(c, next) {
 		const limiter = userLimiter(c.env, c.get("config"));
 		c.set("userLimiter", limiter);
 		await next();
 		if (c.get("caller").kind === "public") return;
 		const state = limiter.known() ?? (await limiter.usage());
-		for (const [name, value] of Object.entries(rateLimitFields(state))) c.res.headers.set(name, value);
+		const fields = { ...rateLimitFields(state), ...extra(state) };
+		for (const [name, value] of Object.entries(fields)) c.res.headers.set(name, value);
 	};

@@ -5,7 +5,7 @@
  * the bytes, until delivery), so `html` and `text` are null, as Resend shows
  * a part that was not sent.
  */
-import type { MessageRecord, MessageStatus, Tag } from "../../store/types";
+import type { MessageRecord, MessageStatus } from "../../store/types";
 
 export const LAST_EVENTS = [
 	"bounced",
@@ -51,33 +51,40 @@ export function lastEventOf(status: MessageStatus, lastErrorCode?: string): Last
 	}
 }
 
-/** What the view reads from a record: the record, and what the Resend door keeps beside it. */
+/** What the view reads from a record. Records from before migration 0004 have no addresses: the envelope's then. */
 export type ViewedRecord = Pick<
 	MessageRecord,
-	"ref" | "status" | "messageId" | "from" | "to" | "subject" | "createdAt" | "sendAt" | "lastError"
-> & {
-	cc?: string[] | null;
-	bcc?: string[] | null;
-	replyTo?: string[] | null;
-	tags?: Tag[] | null;
-};
+	| "ref"
+	| "status"
+	| "messageId"
+	| "from"
+	| "to"
+	| "subject"
+	| "createdAt"
+	| "sendAt"
+	| "lastError"
+	| "tags"
+	| "addresses"
+>;
 
 const codeOf = (lastError: unknown): string | undefined =>
 	typeof lastError === "object" && lastError !== null && "code" in lastError && typeof lastError.code === "string"
 		? lastError.code
 		: undefined;
 
+const listOrNull = (list: string[] | undefined) => (list?.length ? list : null);
+
 /** One item of `GET /emails` (Resend's list item: no html, text, tags or object). */
 export const emailListItem = (r: ViewedRecord) => ({
 	id: r.ref,
 	message_id: r.messageId,
-	to: r.to,
-	from: r.from,
+	to: r.addresses?.to ?? r.to,
+	from: r.addresses?.from ?? r.from,
 	created_at: new Date(r.createdAt).toISOString(),
 	subject: r.subject,
-	bcc: r.bcc?.length ? r.bcc : null,
-	cc: r.cc?.length ? r.cc : null,
-	reply_to: r.replyTo?.length ? r.replyTo : null,
+	bcc: listOrNull(r.addresses?.bcc),
+	cc: listOrNull(r.addresses?.cc),
+	reply_to: listOrNull(r.addresses?.replyTo),
 	last_event: lastEventOf(r.status, codeOf(r.lastError)),
 	scheduled_at: r.sendAt === null ? null : new Date(r.sendAt).toISOString(),
 });
@@ -88,5 +95,5 @@ export const emailView = (r: ViewedRecord) => ({
 	...emailListItem(r),
 	html: null,
 	text: null,
-	tags: r.tags ?? [],
+	tags: r.tags,
 });
