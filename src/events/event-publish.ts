@@ -11,9 +11,12 @@
  * Without a queue there is no hold and no retry: the event is stored and
  * attempted once at once, in the background, with `ref: null` when unmatched.
  */
+
+import type { MessageRecord } from "../store/types";
 import type { ProviderEvent } from "./engagelab-payload";
 import { holdEvent } from "./held-events";
-import { outboundOf, type RecordRef } from "./provider-outbound";
+import type { WebhookFormat } from "./outbound";
+import { outboundOf } from "./provider-outbound";
 import { recordWritten } from "./record-written";
 import { addDelivery, attemptDelivery } from "./webhook-deliveries";
 import { publish, type WebhookQueue } from "./webhook-job";
@@ -22,16 +25,16 @@ import { publish, type WebhookQueue } from "./webhook-job";
 export interface PublishContext {
 	db: D1Database;
 	queue: WebhookQueue | undefined;
-	events: { webhookUrl?: string; webhookSecret?: Uint8Array };
+	events: { webhookUrl?: string; webhookSecret?: Uint8Array; format?: WebhookFormat };
 	background: (work: Promise<unknown>) => void;
 }
 
 export async function publishProviderEvent(
 	{ db, queue, events, background }: PublishContext,
 	event: ProviderEvent,
-	record?: RecordRef,
+	record?: MessageRecord,
 ): Promise<void> {
-	const { webhookUrl, webhookSecret } = events;
+	const { webhookUrl, webhookSecret, format } = events;
 	const outbound = outboundOf(event, record ?? null);
 	if (!webhookUrl || !webhookSecret || !outbound) return;
 	const now = Date.now();
@@ -45,17 +48,19 @@ export async function publishProviderEvent(
 	const stream = record?.ref ?? event.relayId;
 	if (!(await addDelivery(db, { id: event.id, stream, ref: record?.ref ?? null, event: outbound }, now))) return;
 	background(
-		attemptDelivery(db, { url: webhookUrl, secret: webhookSecret }, event.id, now).then((next) => {
-			if (next.attempt && !next.attempt.ok) {
-				console.warn(
-					JSON.stringify({
-						level: "warn",
-						msg: "event webhook not delivered",
-						webhookId: event.id,
-						status: next.attempt.status,
-					}),
-				);
-			}
-		}),
+		attemptDelivery(db, { url: webhookUrl, secret: webhookSecret, ...(format ? { format } : {}) }, event.id, now).then(
+			(next) => {
+				if (next.attempt && !next.attempt.ok) {
+					console.warn(
+						JSON.stringify({
+							level: "warn",
+							msg: "event webhook not delivered",
+							webhookId: event.id,
+							status: next.attempt.status,
+						}),
+					);
+				}
+			},
+		),
 	);
 }

@@ -13,6 +13,7 @@
  */
 import { getRecord } from "../store/messages";
 import type { MessageRecord } from "../store/types";
+import { emailFactsOf } from "./email-facts";
 import { outboundOf } from "./provider-outbound";
 import { attachPendingEvents } from "./record-link";
 import { movedByProvider } from "./status-rules";
@@ -68,7 +69,9 @@ export async function recordWritten(
 						relayId: record.relayId ?? "",
 						to: record.to.join(", "),
 						detail,
+						tags: record.tags,
 					},
+					email: emailFactsOf(record),
 				},
 			},
 			nowMs,
@@ -77,7 +80,7 @@ export async function recordWritten(
 	const attached = await attachPendingEvents(db, ref);
 	if (!publishing || !record) return;
 	for (const e of attached) {
-		const event = outboundOf(e, { ref, messageId: record.messageId });
+		const event = outboundOf(e, record);
 		if (event) await publish(db, publishing, { id: e.id, ref, relayId: e.relayId, event }, nowMs);
 	}
 }

@@ -9,19 +9,8 @@
  * Our events with no Resend counterpart (`message.canceled`,
  * `message.unsubscribed`) and events of no known email are not sent.
  */
+import type { EmailFacts } from "./email-facts";
 import type { OutboundEvent } from "./standard-webhooks";
-
-/** What the body says about the email an event belongs to (from its record). */
-export interface EmailFacts {
-	ref: string;
-	messageId: string | null;
-	/** As the caller wrote it: `Name <addr>`. */
-	from: string;
-	to: string[];
-	subject: string;
-	createdAt: number;
-	tags: readonly { name: string; value: string }[];
-}
 
 export interface ResendEvent {
 	type: string;
@@ -83,7 +72,7 @@ function extraOf(event: OutboundEvent, type: string): Record<string, unknown> {
 }
 
 /** `event` as Resend would have sent it, or undefined when Resend has no such event or the email is not known. */
-export function resendEventOf(event: OutboundEvent, email: EmailFacts | null): ResendEvent | undefined {
+export function resendEventOf(event: OutboundEvent, email: EmailFacts | null | undefined): ResendEvent | undefined {
 	const type = TYPES[event.type];
 	if (!type || !email) return undefined;
 	// A provider event names the one recipient it is about; our own events are about all of them.

@@ -6,12 +6,17 @@
  * carries the same id and receivers can drop duplicates.
  */
 
+import type { Tag } from "../store/types";
+import type { EmailFacts } from "./email-facts";
+
 export interface MessageEventData {
 	ref: string | null;
 	messageId: string | null;
 	relayId: string;
 	to: string | null;
 	detail: string | null;
+	/** The message's tags; [] when it has none or no record is known. */
+	tags: readonly Tag[];
 }
 
 export interface OutboundEvent {
@@ -19,7 +24,12 @@ export interface OutboundEvent {
 	/** ISO 8601: when the event happened. */
 	timestamp: string;
 	data: MessageEventData;
+	/** Kept with the delivery for EVENTS_WEBHOOK_FORMAT=resend, never sent in our body; absent when no record is known. */
+	email?: EmailFacts;
 }
+
+/** The body of our own format: the event without what is kept for Resend's. */
+export const edgesendBody = ({ type, timestamp, data }: OutboundEvent) => ({ type, timestamp, data });
 
 export interface SignedRequest {
 	headers: Record<string, string>;

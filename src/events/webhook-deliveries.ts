@@ -16,7 +16,7 @@
  * the stream waits only a second behind one in flight, not the whole lease.
  */
 import { DELIVERY_WINDOW_MS, retryDelayMs } from "../util/backoff";
-import { ATTEMPT_TIMEOUT_MS, type Attempt, deliverEvent } from "./outbound";
+import { ATTEMPT_TIMEOUT_MS, type Attempt, deliverEvent, type WebhookFormat } from "./outbound";
 import type { OutboundEvent } from "./standard-webhooks";
 
 /** How long a claimed attempt holds its delivery: well past the receiver's timeout and the writes after it. */
@@ -97,6 +97,8 @@ export async function deliveriesOf(db: D1Database, stream: string): Promise<Deli
 export interface Target {
 	url: string;
 	secret: Uint8Array;
+	/** EVENTS_WEBHOOK_FORMAT; ours when absent. */
+	format?: WebhookFormat;
 }
 
 /** One look at a delivery job: wait for earlier ones, for its time, or attempt it now. */
@@ -137,7 +139,14 @@ export async function attemptDelivery(db: D1Database, target: Target, id: string
 		.run();
 	// Another job claimed it first (or finished it): look again once its lease would be over.
 	if (claimed.meta.changes === 0) return { done: false, dueAt: leaseEnd };
-	const outcome = await deliverEvent(target.url, target.secret, id, JSON.parse(row.payload) as OutboundEvent, nowMs);
+	const outcome = await deliverEvent(
+		target.url,
+		target.secret,
+		id,
+		JSON.parse(row.payload) as OutboundEvent,
+		nowMs,
+		target.format,
+	);
 	const attempts = row.attempts + 1;
 	const attempt = { ...outcome, ref: row.ref, type: row.type, number: attempts };
 	const next = nowMs + retryDelayMs(attempts);

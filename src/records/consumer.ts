@@ -88,13 +88,13 @@ async function runEvent(
 	now: () => number,
 	message: Message<QueueJob>,
 ): Promise<void> {
-	const { webhookUrl, webhookSecret } = config.events;
+	const { webhookUrl, webhookSecret, format } = config.events;
 	if (!webhookUrl || !webhookSecret) {
 		message.ack(); // turned off since it was queued
 		return;
 	}
 	try {
-		const next = await runEventJob(db, queue, { url: webhookUrl, secret: webhookSecret }, job, now());
+		const next = await runEventJob(db, queue, { url: webhookUrl, secret: webhookSecret, format }, job, now());
 		if (!next.done) await queue.send(job, { delaySeconds: queueDelaySeconds(next.dueAt, now()) });
 		message.ack();
 	} catch (error) {

@@ -110,6 +110,7 @@ describe("provider events held until their record exists", () => {
 				relayId: id,
 				to,
 				detail: "invalid_email by test",
+				tags: [],
 			});
 		}));
 
@@ -175,7 +176,7 @@ describe("provider events held until their record exists", () => {
 		const event = {
 			type: "message.bounced",
 			timestamp: new Date().toISOString(),
-			data: { ref: null, messageId: null, relayId: id, to: null, detail: null },
+			data: { ref: null, messageId: null, relayId: id, to: null, detail: null, tags: [] },
 		};
 		const stored = await publish(
 			env.DB,

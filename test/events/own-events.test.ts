@@ -53,6 +53,7 @@ describe("a record's own events", () => {
 				relayId: record.relayId,
 				to: "ben@example.com",
 				detail: null,
+				tags: [],
 			});
 			expect(posted.timestamp).toBe(record.sentAt);
 			expect(request.headers["webhook-id"]).toBe(`evt_${ref}_sent`);

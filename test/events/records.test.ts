@@ -102,7 +102,7 @@ describe("events on records", () => {
 			const event = {
 				type: "message.delivered",
 				timestamp: new Date().toISOString(),
-				data: { ref, messageId: null, relayId: id, to: null, detail: null },
+				data: { ref, messageId: null, relayId: id, to: null, detail: null, tags: [] },
 			};
 			await addDelivery(env.DB, { id: `evt_log_${ref}`, stream: ref, ref, event }, Date.now());
 			const t0 = Date.now();

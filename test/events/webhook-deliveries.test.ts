@@ -20,7 +20,7 @@ const secretBytes = decodeBase64(SECRET.slice(6)) as Uint8Array;
 const event = (type: string, relayId: string) => ({
 	type,
 	timestamp: new Date().toISOString(),
-	data: { ref: null, messageId: null, relayId, to: "ben@example.com", detail: null },
+	data: { ref: null, messageId: null, relayId, to: "ben@example.com", detail: null, tags: [] },
 });
 
 let n = 0;

@@ -6,7 +6,8 @@
  */
 import { Resend, type WebhookEventPayload } from "resend";
 import { describe, expect, it } from "vitest";
-import { type EmailFacts, resendEventOf, withSvixHeaders } from "../../src/events/resend-webhook";
+import type { EmailFacts } from "../../src/events/email-facts";
+import { resendEventOf, withSvixHeaders } from "../../src/events/resend-webhook";
 import { type OutboundEvent, signEvent } from "../../src/events/standard-webhooks";
 import { decodeBase64 } from "../../src/util/bytes";
 
@@ -26,7 +27,7 @@ const email: EmailFacts = {
 const ours = (type: string, to: string | null, detail: string | null = null): OutboundEvent => ({
 	type,
 	timestamp: "2026-11-18T10:00:05.000Z",
-	data: { ref: email.ref, messageId: email.messageId, relayId: "r1", to, detail },
+	data: { ref: email.ref, messageId: email.messageId, relayId: "r1", to, detail, tags: email.tags },
 });
 
 describe("Resend-shaped webhooks", () => {
