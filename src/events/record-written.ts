@@ -1,8 +1,8 @@
 /**
  * What happens once a record's outcome (and relay id) is written, by a sync
- * send, the queue consumer or a cancel: the record's own final status goes
- * out (`message.sent`, `message.failed`, `message.unknown`,
- * `message.canceled`), then provider events that came first are attached
+ * send, the queue consumer or a cancel (or a send is scheduled): the record's
+ * own status goes out (`message.scheduled`, `message.sent`, `message.failed`,
+ * `message.unknown`, `message.canceled`), then provider events that came first are attached
  * (record-link.ts) and go out after it, with the ref, when EVENTS_WEBHOOK_URL
  * is set and the queue is bound — those are the events held for their record
  * (held-events.ts), whose own job then finds them attached. Calling it again
@@ -20,11 +20,13 @@ import { movedByProvider } from "./status-rules";
 import { publish, type WebhookQueue } from "./webhook-job";
 
 /**
- * Our own final statuses, each sent out once. The steps on the way
- * (queued, scheduled, sending, a retry's wait) are not: they are on the
+ * Our own statuses that go out, each once: the final ones, and `scheduled`
+ * (a send accepted for later, Resend's email.scheduled). The other steps on
+ * the way (queued, sending, a retry's wait) are not: they are on the
  * record's events for whoever looks it up.
  */
 const OWN_EVENTS: Record<string, string> = {
+	scheduled: "message.scheduled",
 	sent: "message.sent",
 	failed: "message.failed",
 	unknown: "message.unknown",
@@ -62,7 +64,7 @@ export async function recordWritten(
 				relayId: record.relayId ?? ref,
 				event: {
 					type: OWN_EVENTS[own],
-					timestamp: new Date(record.sentAt ?? nowMs).toISOString(),
+					timestamp: new Date(own === "scheduled" ? record.createdAt : (record.sentAt ?? nowMs)).toISOString(),
 					data: {
 						ref,
 						messageId: record.messageId,

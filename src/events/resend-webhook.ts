@@ -7,7 +7,9 @@
  * under Svix's header names (`svix-id`, `svix-timestamp`, `svix-signature`),
  * which Resend's receivers read, beside the `webhook-*` ones.
  * Our events with no Resend counterpart (`message.canceled`,
- * `message.unsubscribed`) and events of no known email are not sent.
+ * `message.unsubscribed`) and events of no known email are not sent. There
+ * is no email.suppressed: a suppressed recipient is refused when the message
+ * is sent (`rejected`, or 422 when none is left), not reported later.
  */
 import type { EmailFacts } from "./email-facts";
 import type { OutboundEvent } from "./standard-webhooks";
@@ -30,7 +32,6 @@ const TYPES: Record<string, string> = {
 	"message.failed": "email.failed",
 	// The relay may or may not have it: Resend's only state that says "look at this one".
 	"message.unknown": "email.failed",
-	"message.suppressed": "email.suppressed",
 };
 
 /** A failed record's reason: the problem code in its detail (the record's lastError, as JSON), else the words. */
@@ -57,15 +58,6 @@ function extraOf(event: OutboundEvent, type: string): Record<string, unknown> {
 			return { failed: { reason: failureReason(event) } };
 		case "email.clicked":
 			return { click: { link: words, ipAddress: "", userAgent: "", timestamp: event.timestamp } };
-		case "email.suppressed":
-			return {
-				suppressed: {
-					type: "OnAccountSuppressionList",
-					reason: words === "complaint" ? "previous_complaint" : "previous_bounce",
-					message: "the recipient is on the api_user's suppression list",
-					diagnosticCode: [],
-				},
-			};
 		default:
 			return {};
 	}

@@ -15,7 +15,7 @@ import { limitedProblem } from "./limiter";
 import { BatchEnvelopeSchema } from "./message-schema";
 import { prepareMessage } from "./prepare";
 import { type Problem, validationProblem } from "./problem";
-import type { SendOptions } from "./send-message";
+import { announceScheduled, type SendOptions } from "./send-message";
 import { settle } from "./settle";
 import { recordDeliveries } from "./sync-record";
 import type { Admitted, Delivered, Sent } from "./types";
@@ -116,4 +116,5 @@ async function batchLater(ctx: SendContext, ready: readonly Admitted[], results:
 			results[index] = failure(error).problem;
 		}
 	}
+	announceScheduled(ctx, results);
 }

@@ -5,6 +5,7 @@
  * became of the delivery (sent, or a problem) is returned as plain data, with
  * its record's ref and how it reached the relay, for the door to render.
  */
+import { recordsWritten } from "../events/record-written";
 import { type Accepted, acceptAsync } from "./accept";
 import { asyncBindings, backlogFull, backlogRoom, refusePublicAsync, sendAtOf } from "./async-rules";
 import { type SendContext, senderOf } from "./context";
@@ -56,11 +57,24 @@ export async function sendMessage(
 	};
 }
 
+/** `message.scheduled` for each accepted message that waits for its sendAt (in the background). */
+export function announceScheduled(ctx: SendContext, accepted: readonly unknown[]): void {
+	const refs = accepted.flatMap((a) =>
+		typeof a === "object" && a !== null && "status" in a && a.status === "scheduled" && "ref" in a
+			? [String(a.ref)]
+			: [],
+	);
+	const db = ctx.env.DB;
+	if (db && refs.length) ctx.background(recordsWritten(db, ctx.env.SEND_QUEUE, ctx.config.events, refs));
+}
+
 /** Validated and composed, then accepted for the queue — never delivered here. */
 async function sendLater(ctx: SendContext, prepared: Prepared): Promise<Accepted> {
 	refusePublicAsync(ctx.caller);
 	const env = asyncBindings(ctx.env);
 	if ((await backlogRoom(env.DB, ctx.config, 1)) < 1) throw ProblemError.of(backlogFull());
 	const now = Date.now();
-	return acceptAsync(env, senderOf(ctx), prepared, sendAtOf(prepared.sendAt, now), now);
+	const accepted = await acceptAsync(env, senderOf(ctx), prepared, sendAtOf(prepared.sendAt, now), now);
+	announceScheduled(ctx, [accepted]);
+	return accepted;
 }

@@ -13,7 +13,6 @@ const record: ViewedRecord = {
 	subject: "hi",
 	createdAt: Date.parse("2026-11-18T10:00:00Z"),
 	sendAt: null,
-	lastError: null,
 	addresses: {
 		from: "Acme <onboarding@example.com>",
 		to: ["ben@example.com"],
@@ -30,8 +29,7 @@ describe("Resend's view of a record", () => {
 		expect(lastEventOf("sending")).toBe("queued");
 		expect(lastEventOf("soft_bounced")).toBe("delivery_delayed");
 		expect(lastEventOf("unknown")).toBe("failed");
-		expect(lastEventOf("failed", "recipient_suppressed")).toBe("suppressed");
-		expect(lastEventOf("failed", "relay_rejected")).toBe("failed");
+		expect(lastEventOf("failed")).toBe("failed");
 	});
 
 	it("shows a record as the SDK types an email, and a list item without html, text, tags or object", () => {

@@ -79,15 +79,22 @@ describe("webhooks in Resend's shape", () => {
 		}
 	});
 
-	it("posts nothing for an event Resend has no name for (a cancel)", async () => {
+	it("sends email.scheduled for a scheduled email, and nothing for its cancel (Resend has no such event)", async () => {
 		const receiver = await startReceiver();
 		try {
 			const { tap, settings } = settingsFor(receiver.url, { EVENTS_WEBHOOK_FORMAT: "resend" });
 			const resend = resendClient(settings);
 			const later = await resend.emails.send({ ...email, scheduledAt: "in 1 hour" });
-			expect((await resend.emails.cancel(later.data?.id ?? "")).error).toBeNull();
-			expect(await runWebhookJobs(tap, settings)).toEqual([{ kind: "webhook", id: `evt_${later.data?.id}_canceled` }]);
-			expect(await receiver.requests()).toEqual([]);
+			const id = later.data?.id ?? "";
+			expect((await resend.emails.cancel(id)).error).toBeNull();
+			expect(await runWebhookJobs(tap, settings)).toEqual([
+				{ kind: "webhook", id: `evt_${id}_scheduled` },
+				{ kind: "webhook", id: `evt_${id}_canceled` },
+			]);
+			const posted = (await receiver.requests()).map((r) => JSON.parse(r.body) as WebhookEventPayload);
+			expect(posted).toMatchObject([
+				{ type: "email.scheduled", data: { email_id: id, tags: { category: "welcome" } } },
+			]);
 		} finally {
 			await receiver.stop();
 		}

@@ -27,10 +27,10 @@ export type LastEvent = (typeof LAST_EVENTS)[number];
  * Our status in Resend's words. `sending` is still Resend's `queued` (it has
  * no step between); `unknown` (the relay may or may not have the message) is
  * `failed`, the one Resend state that tells the caller to look, with its
- * reason in the webhook; a record that failed because every recipient is
- * suppressed is `suppressed`.
+ * reason in the webhook. (No record is `suppressed`: a send to suppressed
+ * recipients only is refused before it has one.)
  */
-export function lastEventOf(status: MessageStatus, lastErrorCode?: string): LastEvent {
+export function lastEventOf(status: MessageStatus): LastEvent {
 	switch (status) {
 		case "queued":
 		case "sending":
@@ -45,7 +45,6 @@ export function lastEventOf(status: MessageStatus, lastErrorCode?: string): Last
 		case "soft_bounced":
 			return "delivery_delayed";
 		case "failed":
-			return lastErrorCode === "recipient_suppressed" ? "suppressed" : "failed";
 		case "unknown":
 			return "failed";
 	}
@@ -54,23 +53,8 @@ export function lastEventOf(status: MessageStatus, lastErrorCode?: string): Last
 /** What the view reads from a record. Records from before migration 0004 have no addresses: the envelope's then. */
 export type ViewedRecord = Pick<
 	MessageRecord,
-	| "ref"
-	| "status"
-	| "messageId"
-	| "from"
-	| "to"
-	| "subject"
-	| "createdAt"
-	| "sendAt"
-	| "lastError"
-	| "tags"
-	| "addresses"
+	"ref" | "status" | "messageId" | "from" | "to" | "subject" | "createdAt" | "sendAt" | "tags" | "addresses"
 >;
-
-const codeOf = (lastError: unknown): string | undefined =>
-	typeof lastError === "object" && lastError !== null && "code" in lastError && typeof lastError.code === "string"
-		? lastError.code
-		: undefined;
 
 const listOrNull = (list: string[] | undefined) => (list?.length ? list : null);
 
@@ -85,7 +69,7 @@ export const emailListItem = (r: ViewedRecord) => ({
 	bcc: listOrNull(r.addresses?.bcc),
 	cc: listOrNull(r.addresses?.cc),
 	reply_to: listOrNull(r.addresses?.replyTo),
-	last_event: lastEventOf(r.status, codeOf(r.lastError)),
+	last_event: lastEventOf(r.status),
 	scheduled_at: r.sendAt === null ? null : new Date(r.sendAt).toISOString(),
 });
 
