@@ -181,7 +181,17 @@ export async function moveStatus(
 		.prepare(`UPDATE messages SET ${sets.join(", ")} WHERE ref = ? AND status IN (${placeholders(from)})`)
 		.bind(...values, ref, ...from);
 	if (!event) return (await update.run()).meta.changes === 1;
-	// The event only when the move happened: the INSERT reads the status the UPDATE left.
+	return updateLogged(db, update, ref, event);
+}
+
+/** Runs `update` (of one record) and writes `event` only if it changed the record; whether it did. */
+async function updateLogged(
+	db: D1Database,
+	update: D1PreparedStatement,
+	ref: string,
+	event: MessageEvent,
+): Promise<boolean> {
+	// The INSERT reads the changes() the UPDATE left.
 	const logged = db
 		.prepare(
 			`INSERT INTO message_events (ref, seq, type, at, detail)
@@ -210,15 +220,7 @@ export async function reschedule(
 			 WHERE ref = ?3 AND status IN ('queued', 'scheduled')`,
 		)
 		.bind(sendAt, deadlineAt, ref);
-	const logged = db
-		.prepare(
-			`INSERT INTO message_events (ref, seq, type, at, detail)
-			 SELECT ?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM message_events WHERE ref = ?1), ?2, ?3, ?4
-			 WHERE changes() = 1`,
-		)
-		.bind(ref, event.type, event.at, json(event.detail));
-	const [moved] = await db.batch([update, logged]);
-	return moved?.meta.changes === 1;
+	return updateLogged(db, update, ref, event);
 }
 
 /** One record, if `owner` owns it (undefined owner: any, for the consumer). */

@@ -8,8 +8,8 @@
  * does not know would otherwise be cut short without a word.
  */
 import { parse as parsePhrase } from "chrono-node/en";
+import { MAX_SCHEDULE_MS } from "../../send/async-rules";
 
-export const MAX_SCHEDULE_MS = 30 * 86_400_000;
 /** A client's "now" a little behind ours is still now, not the past. */
 const PAST_TOLERANCE_MS = 60_000;
 
