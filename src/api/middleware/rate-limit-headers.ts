@@ -29,7 +29,10 @@ export function rateLimitFields(state: LimitState): { "RateLimit-Policy": string
 	};
 }
 
-export const rateLimitHeaders = (): MiddlewareHandler<AppEnv> =>
+/** `extra`: more fields from the same state (the Resend door's `ratelimit-*`). */
+export const rateLimitHeaders = (
+	extra: (state: LimitState) => Record<string, string> = () => ({}),
+): MiddlewareHandler<AppEnv> =>
 	async function rateLimitHeaders(c, next) {
 		const limiter = userLimiter(c.env, c.get("config"));
 		c.set("userLimiter", limiter);
@@ -40,5 +43,6 @@ export const rateLimitHeaders = (): MiddlewareHandler<AppEnv> =>
 			return;
 		}
 		const state = limiter.known() ?? (await limiter.estimate());
-		for (const [name, value] of Object.entries(rateLimitFields(state))) c.res.headers.set(name, value);
+		const fields = { ...rateLimitFields(state), ...extra(state) };
+		for (const [name, value] of Object.entries(fields)) c.res.headers.set(name, value);
 	};
