@@ -1,8 +1,9 @@
 /**
  * The Worker: the JSON API (app.ts) for fetch, the SEND_QUEUE consumer and
  * the retention cron (records/), the Durable Object classes behind the rate
- * limit and idempotency (limit/) and the warm relay sessions (pool/), and the
- * RPC entrypoint EdgeSend for other Workers (edgesend.ts, mapping in rpc/).
+ * limit and idempotency (limit/), the warm relay sessions and the routes'
+ * circuit breakers (pool/), and the RPC entrypoint EdgeSend for other
+ * Workers (edgesend.ts, mapping in rpc/).
  */
 
 import { createApp } from "./app";
@@ -22,5 +23,5 @@ export default {
 
 export { EdgeSend } from "./edgesend";
 export { IdempotencyStore, RateLimiter } from "./limit";
-export { RelayPool } from "./pool";
+export { RelayPool, RouteBreaker } from "./pool";
 export type * from "./rpc";
