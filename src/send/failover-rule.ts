@@ -5,10 +5,15 @@
  * content was asked for (the SMTP client reports every failure from the first
  * body byte on as stage `message`). Never twice, so when in doubt: no.
  *
+ * The provider's REST route (rest-client.ts) is judged by its answer: only a
+ * 502 or 503 says the request was not taken; a connection that failed may
+ * have carried it (workerd cannot tell), so that stays where it was.
+ *
  * Pure: the warm pool, batch sessions, the async consumer and the RPC door all
  * reach it through the one send path.
  */
 import type { SmtpError, SmtpStage } from "../smtp";
+import { RestError } from "./rest-client";
 
 /** What the operator chose (FALLBACK_ON_LIMIT). */
 export interface FailoverPolicy {
@@ -31,7 +36,11 @@ export const LIMIT_CODE = 536;
  * during or after the content counts: the route is failing, even though that
  * message may not go elsewhere.
  */
-export function routeFault(error: SmtpError): string | undefined {
+export function routeFault(error: SmtpError | RestError): string | undefined {
+	if (error instanceof RestError) {
+		const status = error.detail.status === undefined ? "" : ` ${error.detail.status}`;
+		return error.kind === "unavailable" || error.kind === "unknown" ? `rest: ${error.kind}${status}` : undefined;
+	}
 	if (error.local) return undefined;
 	if (error.code === LIMIT_CODE) return undefined;
 	const at = `${error.stage}: ${error.kind}${error.code === undefined ? "" : ` ${error.code}`}`;
@@ -45,7 +54,8 @@ export function routeFault(error: SmtpError): string | undefined {
 }
 
 /** Whether the message that failed with `error` may go to the other route. */
-export function mayFailOver(error: SmtpError, policy: FailoverPolicy): Verdict {
+export function mayFailOver(error: SmtpError | RestError, policy: FailoverPolicy): Verdict {
+	if (error instanceof RestError) return restVerdict(error, policy);
 	if (error.local) return { failover: false, reason: "refused before reaching the relay: the message's fault" };
 	if (error.stage === "message" || error.stage === "quit" || error.kind === "unknown") {
 		return { failover: false, reason: "the content had started: the relay may have the message" };
@@ -58,4 +68,15 @@ export function mayFailOver(error: SmtpError, policy: FailoverPolicy): Verdict {
 	const fault = routeFault(error);
 	if (fault === undefined) return { failover: false, reason: "the relay refused the message: the message's fault" };
 	return { failover: true, reason: fault };
+}
+
+function restVerdict(error: RestError, policy: FailoverPolicy): Verdict {
+	if (error.detail.maybeSent) return { failover: false, reason: "the provider may have taken the request" };
+	if (error.kind === "limit") {
+		return policy.onLimit
+			? { failover: true, reason: "the primary's rate limit (429), FALLBACK_ON_LIMIT=on" }
+			: { failover: false, reason: "the primary's rate limit (429): FALLBACK_ON_LIMIT is off" };
+	}
+	if (error.kind === "unavailable") return { failover: true, reason: `rest: unavailable ${error.detail.status}` };
+	return { failover: false, reason: `the provider refused the request (${error.kind}): not the route's failure` };
 }

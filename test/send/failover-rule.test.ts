@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { LIMIT_CODE, mayFailOver, routeFault } from "../../src/send/failover-rule";
+import { RestError } from "../../src/send/rest-client";
 import { SmtpError, type SmtpErrorKind, type SmtpStage, sendMail } from "../../src/smtp";
 import { startFaultRelay } from "../helpers/faults";
 import { faultCases } from "../reliability/support/fault-cases";
@@ -102,6 +103,31 @@ describe("may a failure go to the other route", () => {
 		expect(routeFault(errorOf("auth", "rejected", 535))).toBeUndefined();
 		expect(routeFault(errorOf("rcpt", "rejected", 550))).toBeUndefined();
 		expect(routeFault(errorOf("message", "unknown"))).toBe("message: unknown");
+	});
+});
+
+describe("the rule on the REST route's answers", () => {
+	const rest = (kind: RestError["kind"], status: number | undefined, maybeSent: boolean) =>
+		new RestError("rest", kind, { ...(status === undefined ? {} : { status }), maybeSent });
+
+	it("moves only what the provider said it did not take", () => {
+		expect(mayFailOver(rest("unavailable", 503, false), off)).toEqual({
+			failover: true,
+			reason: "rest: unavailable 503",
+		});
+		expect(mayFailOver(rest("unknown", undefined, true), { onLimit: true }).failover).toBe(false);
+		expect(mayFailOver(rest("unknown", 500, true), { onLimit: true }).failover).toBe(false);
+		expect(mayFailOver(rest("rejected", 400, false), { onLimit: true }).failover).toBe(false);
+		expect(mayFailOver(rest("auth", 401, false), { onLimit: true }).failover).toBe(false);
+		expect(mayFailOver(rest("limit", 429, false), off).failover).toBe(false);
+		expect(mayFailOver(rest("limit", 429, false), { onLimit: true }).failover).toBe(true);
+	});
+
+	it("counts unavailable and unknown as the route's failures", () => {
+		expect(routeFault(rest("unknown", undefined, true))).toBe("rest: unknown");
+		expect(routeFault(rest("unavailable", 502, false))).toBe("rest: unavailable 502");
+		expect(routeFault(rest("rejected", 400, false))).toBeUndefined();
+		expect(routeFault(rest("limit", 429, false))).toBeUndefined();
 	});
 });
 
