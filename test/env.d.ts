@@ -18,6 +18,8 @@ declare global {
 			DB: D1Database;
 			SPOOL: R2Bucket;
 			TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+			/** Miniflare's send_email simulation (vitest.config.ts), for the FALLBACK_EMAIL route's tests. */
+			TEST_SEND_EMAIL: SendEmail;
 		}
 	}
 }
