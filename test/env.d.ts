@@ -5,6 +5,8 @@ declare module "vitest" {
 		relayStartTlsPort: number;
 		relayTlsPort: number;
 		relayPlainPort: number;
+		/** A second STARTTLS relay, the suite's second route (never taken down: tests start their own for that). */
+		relayFallbackPort: number;
 		/** The burst project's relay (test/burst/global-setup.ts) and the per-minute limit it and the Worker share. */
 		burstRelayPort: number;
 		burstPerMinute: number;

@@ -11,6 +11,7 @@ import { LIMIT_CODE, mayFailOver, routeFault } from "../../src/send/failover-rul
 import { RestError } from "../../src/send/rest-client";
 import { SmtpError, type SmtpErrorKind, type SmtpStage, sendMail } from "../../src/smtp";
 import { startFaultRelay } from "../helpers/faults";
+import { startRelay } from "../helpers/relay";
 import { faultCases } from "../reliability/support/fault-cases";
 import { textMessage } from "../reliability/support/message";
 
@@ -176,5 +177,35 @@ describe("the rule on the client's own errors", () => {
 	it("a 550 to RCPT is the caller's to hear", async () => {
 		const error = await failureAt({ security: "none", at: { rcpt: { reply: "550 5.1.1 No such user" } } });
 		expect(mayFailOver(error, { onLimit: true })).toMatchObject({ failover: false });
+	});
+
+	it("a relay taken down, or hanging before its greeting, may be left for the other route; back up, it delivers", async () => {
+		const relay = await startRelay({ security: "starttls" });
+		const config = {
+			host: "localhost",
+			port: relay.port,
+			security: "starttls" as const,
+			user: "api_user",
+			pass: "api_key",
+			ehloName: "edgesend.test",
+			connectTimeoutMs: 1000,
+			replyTimeoutMs: 1000,
+		};
+		const attempt = () => sendMail(config, textMessage("modes")).catch((error: unknown) => error as SmtpError);
+		try {
+			await relay.setMode("down");
+			const down = await attempt();
+			expect(down).toMatchObject({ stage: "connect", kind: "unavailable" });
+			expect(mayFailOver(down as SmtpError, off).failover).toBe(true);
+			await relay.setMode("hang");
+			const hung = await attempt();
+			expect(hung).toMatchObject({ stage: "greeting", kind: "timeout" });
+			expect(mayFailOver(hung as SmtpError, off).failover).toBe(true);
+			await relay.setMode("up");
+			expect(await attempt()).toMatchObject({ accepted: ["amy@example.com"] });
+			expect(await relay.messages()).toHaveLength(1);
+		} finally {
+			await relay.stop();
+		}
 	});
 });
