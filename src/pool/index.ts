@@ -4,6 +4,7 @@
  * the other object that stands for a relay's health.
  */
 
+export { admitRoute, CACHE_MS, forgetBreakers, reportRoute } from "./breaker-client.ts";
 export { type Admission, BREAKER, type BreakerPosition } from "./breaker-state.ts";
 export { type PoolOutcome, type PoolTarget, SHARDS, sendThroughPool, shardName } from "./client.ts";
 export { errorFromData, type PoolJob, type PoolReply, type PoolSmtpConfig } from "./job.ts";

@@ -6,7 +6,16 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { BREAKER, type PoolBindings, type RouteBreaker, routeKey } from "../../src/pool";
+import {
+	admitRoute,
+	BREAKER,
+	CACHE_MS,
+	forgetBreakers,
+	type PoolBindings,
+	type RouteBreaker,
+	reportRoute,
+	routeKey,
+} from "../../src/pool";
 import { admit, type BreakerState, initialState, report } from "../../src/pool/breaker-state";
 import { fakeClock, freshName } from "../limit/support";
 
@@ -138,5 +147,26 @@ describe("the RouteBreaker object", () => {
 			[name, "open", "half-open"],
 			[name, "half-open", "closed"],
 		]);
+	});
+
+	it("is asked by the Worker once a second at most while closed, and tells every route failure", async () => {
+		forgetBreakers();
+		const key = freshName("smtp:cached");
+		const clock = fakeClock(T0);
+		const stub = namespace().get(namespace().idFromName(key));
+		await runInDurableObject(stub, (instance: RouteBreaker) => instance.setClock(() => clock.now));
+		let now = T0;
+		expect(await admitRoute(namespace(), key, now)).toEqual({ verdict: "go" });
+		for (let i = 0; i < BREAKER.failures; i++) await reportRoute(namespace(), key, "connect: timeout", now);
+		// This isolate learned of the opening from its own reports.
+		expect(await admitRoute(namespace(), key, now)).toMatchObject({ verdict: "skip" });
+		clock.now = T0 + BREAKER.coolDownMs;
+		now += CACHE_MS;
+		expect(await admitRoute(namespace(), key, now)).toEqual({ verdict: "trial" });
+		await reportRoute(namespace(), key, undefined, now);
+		expect((await stub.view(key)).state).toBe("closed");
+		expect(await admitRoute(namespace(), key, now)).toEqual({ verdict: "go" });
+		// No namespace bound: no breaker.
+		expect(await admitRoute(undefined, key)).toEqual({ verdict: "go" });
 	});
 });
