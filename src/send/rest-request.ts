@@ -111,6 +111,7 @@ export function toEngageLabMail(input: MessageInput, options: RestRequestOptions
 		return addresses?.map(mailbox);
 	};
 	const to = list("to", input.to, REST_LIMITS.addressesPerList) ?? [];
+	if (!to.length) refuse("to", "the provider's REST API needs at least one To address");
 	const cc = list("cc", input.cc, REST_LIMITS.addressesPerList);
 	const bcc = list("bcc", input.bcc, REST_LIMITS.addressesPerList);
 	if (input.replyTo && input.replyTo.length > REST_LIMITS.replyTo) {
