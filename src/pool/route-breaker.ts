@@ -5,7 +5,6 @@
  * of position writes one log line. The arithmetic is breaker-state.ts.
  */
 import { DurableObject } from "cloudflare:workers";
-import { type Clock, checkClock } from "../limit/clock.ts";
 import {
 	type Admission,
 	admit,
@@ -39,7 +38,7 @@ const MAX_REASON = 300;
 
 export class RouteBreaker extends DurableObject {
 	readonly #sql: SqlStorage;
-	#now: Clock = Date.now;
+	#now: () => number = Date.now;
 	#state: BreakerState | undefined;
 	#name = "";
 
@@ -75,9 +74,10 @@ export class RouteBreaker extends DurableObject {
 		return this.#view(this.#load(name));
 	}
 
-	/** Test-only: a clock the test moves (reached through runInDurableObject). */
-	setClock(clock: Clock): void {
-		this.#now = checkClock(clock);
+	/** Test-only: a clock the test moves (reached through runInDurableObject, never over RPC). */
+	setClock(clock: () => number): void {
+		if (typeof clock() !== "number") throw new TypeError("setClock: clock must return epoch milliseconds");
+		this.#now = clock;
 	}
 
 	#load(name: string): BreakerState {
