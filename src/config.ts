@@ -9,6 +9,7 @@ import { isLoopback, isValidEhloName, type SmtpConfig } from "./smtp";
 import { normalizeEmail, splitMailbox } from "./util/address";
 import { decodeBase64 } from "./util/bytes";
 import { type FieldError, fieldErrors } from "./util/field-path";
+import { pickSettings, wholeNumber } from "./util/settings";
 
 export interface PublicKey {
 	key: string;
@@ -115,12 +116,7 @@ export const usableApiKeys = (env: Settings): string[] =>
 	splitApiKeys(env.API_KEYS).filter((k) => k.length >= MIN_API_KEY_CHARS);
 
 const text = () => z.string({ error: "required" }).trim().min(1, "required");
-const int = (min: number, max: number) =>
-	z.coerce
-		.number({ error: "must be a whole number" })
-		.int("must be a whole number")
-		.min(min, `must be at least ${min}`)
-		.max(max, `must be at most ${max}`);
+const int = wholeNumber;
 
 const publicKey = z.object({
 	key: z.string().min(8, "must be at least 8 characters"),
@@ -264,11 +260,7 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: F
 
 /** Reads the settings of one request. `requestHost` names the Worker when EHLO_NAME is unset. */
 export function readConfig(env: Settings, requestHost: string): ConfigResult {
-	// An empty var counts as unset, so defaults apply to it.
-	const picked = Object.fromEntries(
-		settingNames.filter((name) => env[name] !== undefined && env[name] !== "").map((name) => [name, env[name]]),
-	);
-	const parsed = settingsSchema.safeParse(picked);
+	const parsed = settingsSchema.safeParse(pickSettings(env, settingNames));
 	if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error.issues) };
 	const s = parsed.data;
 	const security = s.SMTP_SECURITY ?? (s.SMTP_PORT === 465 ? "tls" : "starttls");

@@ -18,6 +18,7 @@ import { z } from "zod";
 import { isLoopback, type SmtpSecurity } from "./smtp";
 import type { FieldError } from "./util/field-path";
 import { fieldErrors } from "./util/field-path";
+import { pickSettings, wholeNumber } from "./util/settings";
 
 /** The provider's REST API in its Singapore data centre (Turkey: https://emailapi-tr.engagelab.com). */
 export const ENGAGELAB_REST_URL = "https://email.api.engagelab.cc";
@@ -77,12 +78,7 @@ export const routeSettingNames = [
 ] as const;
 
 const onOff = z.enum(["on", "off"], { error: 'must be "on" or "off"' });
-const int = (min: number, max: number) =>
-	z.coerce
-		.number({ error: "must be a whole number" })
-		.int("must be a whole number")
-		.min(min, `must be at least ${min}`)
-		.max(max, `must be at most ${max}`);
+const int = wholeNumber;
 
 /** The same host and user rules as SMTP_HOST and SMTP_USER (config.ts). */
 export const smtpHost = z
@@ -135,10 +131,7 @@ export interface PrimarySmtp {
 
 /** Reads the route settings of `env`; `primary` is what config.ts read of SMTP_*. */
 export function readRoutes(env: RouteSettings, primary: PrimarySmtp): RoutesResult {
-	// An empty var counts as unset, as in config.ts.
-	const picked = Object.fromEntries(
-		routeSettingNames.filter((name) => env[name] !== undefined && env[name] !== "").map((name) => [name, env[name]]),
-	);
+	const picked = pickSettings(env, routeSettingNames);
 	const parsed = schema.safeParse(picked);
 	if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error.issues) };
 	const s = parsed.data;
