@@ -29,14 +29,15 @@ export interface BindingDelivery {
 export const BINDING_MAX_BYTES = 5 * 1024 * 1024;
 
 /**
- * - `rejected`: the message cannot go this way (too large) or every recipient was refused;
+ * - `too_large`: over the Email Service's size, refused before sending;
+ * - `rejected`: every recipient was refused;
  * - `unavailable`: the binding failed for every recipient without saying no to one of them.
  */
 export class BindingError extends Error {
 	override readonly name = "BindingError";
 	constructor(
 		message: string,
-		readonly kind: "rejected" | "unavailable",
+		readonly kind: "too_large" | "rejected" | "unavailable",
 		readonly rejected: BindingDelivery["rejected"] = [],
 	) {
 		super(message);
@@ -48,7 +49,7 @@ export async function sendThroughBinding(binding: SendEmail, message: RawMessage
 	if (message.size > BINDING_MAX_BYTES) {
 		throw new BindingError(
 			`the message is ${message.size} bytes; the Email Service takes at most ${BINDING_MAX_BYTES}`,
-			"rejected",
+			"too_large",
 		);
 	}
 	const accepted: string[] = [];

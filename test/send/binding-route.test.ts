@@ -74,7 +74,7 @@ describe("the send_email binding route", () => {
 			size: BINDING_MAX_BYTES + 1,
 			body: () => new ReadableStream(),
 		};
-		await expect(sendThroughBinding(env.TEST_SEND_EMAIL, big)).rejects.toMatchObject({ kind: "rejected" });
+		await expect(sendThroughBinding(env.TEST_SEND_EMAIL, big)).rejects.toMatchObject({ kind: "too_large" });
 	});
 
 	it("reports what the binding refused, recipient by recipient", async () => {
