@@ -7,11 +7,11 @@
  * down, the budget being the api_user's on every door), what the route cannot
  * carry → 400 naming the field, too large → 413.
  */
-import { ApiProblem, type Problem, problem, validationProblem } from "../api/problem";
-import { COOL_MS } from "../api/smtp-problem";
 import { BindingError } from "./binding-route";
+import { type Problem, ProblemError, problem, validationProblem } from "./problem";
 import { RestError } from "./rest-client";
 import { RestUnfit } from "./rest-request";
+import { COOL_MS } from "./smtp-problem";
 
 /** Retry-After for a route that could not take the message now. */
 const RETRY_UNAVAILABLE_S = 30;
@@ -76,7 +76,7 @@ function bindingOutcome(error: BindingError): RouteOutcome {
 		};
 	}
 	if (error.kind === "too_large") {
-		return { problem: new ApiProblem("payload_too_large", error.message).problem, release: true, cool: false };
+		return { problem: new ProblemError("payload_too_large", error.message).problem, release: true, cool: false };
 	}
 	return { problem: problem("relay_rejected", `the Email Service refused: ${who}`), release: true, cool: false };
 }
