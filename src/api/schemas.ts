@@ -22,6 +22,12 @@ const RejectedSchema = z.object({
 	reply: z.string(),
 });
 
+/** Which route took the message (docs/failover.md): the relay, or the second route after the relay failed. */
+export const RouteSchema = z.enum(["primary", "fallback"]).openapi("Route", {
+	description:
+		"The route the message went by: `primary`, or `fallback` (the second route, after the first failed before it could have the message, or while its circuit breaker was open). `id` is that route's id.",
+});
+
 export const WarningSchema = z.object({ code: z.string(), path: z.string(), message: z.string() });
 
 export const SentSchema = z
@@ -29,6 +35,7 @@ export const SentSchema = z
 		id: z
 			.string()
 			.openapi({ description: "The relay's id for the accepted mail", example: "1426390015358_15_6484_8661" }),
+		route: RouteSchema,
 		messageId: z.string().openapi({ description: "Our Message-ID header", example: "<a1b2c3@example.com>" }),
 		accepted: z.array(z.string()),
 		rejected: z.array(RejectedSchema),
@@ -56,6 +63,7 @@ export const MessageRecordSchema = z
 		status: MessageStatusSchema,
 		messageId: z.string(),
 		relayId: z.string().nullable(),
+		route: RouteSchema.nullable().openapi({ description: "The route it went by; null until sent" }),
 		from: z.string(),
 		to: z.array(z.string()),
 		subject: z.string(),

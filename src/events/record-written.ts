@@ -69,6 +69,8 @@ export async function recordWritten(
 						ref,
 						messageId: record.messageId,
 						relayId: record.relayId ?? "",
+						// Which route it went by ("primary" | "fallback"); "" when it was not sent.
+						route: record.route ?? "",
 						to: record.to.join(", "),
 						detail,
 						tags: record.tags,

@@ -13,6 +13,8 @@ export interface MessageEventData {
 	ref: string | null;
 	messageId: string | null;
 	relayId: string;
+	/** edgesend's own message.* events: the route it went by ("primary" | "fallback"; "" when not sent). */
+	route?: string;
 	to: string | null;
 	detail: string | null;
 	/** The message's tags; [] when it has none or no record is known. */

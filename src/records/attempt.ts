@@ -86,7 +86,13 @@ export async function attemptSend(ctx: AttemptContext, ref: string): Promise<Nex
 	// A retry to recipients refused for now is a message of its own at the relay: its events must find us too.
 	if (relayId && record.relayId && relayId !== record.relayId) await addRelayId(env.DB, ref, relayId);
 	const detail = delivered.ok
-		? { attempt: attempts, relayId, accepted: delivered.sent.accepted, rejected: delivered.sent.rejected }
+		? {
+				attempt: attempts,
+				relayId,
+				route: delivered.sent.route,
+				accepted: delivered.sent.accepted,
+				rejected: delivered.sent.rejected,
+			}
 		: { attempt: attempts, ...errorOf(delivered.problem) };
 	if (verdict.final) {
 		const lastError = verdict.problem ? errorOf(verdict.problem) : undefined;
@@ -97,7 +103,7 @@ export async function attemptSend(ctx: AttemptContext, ref: string): Promise<Nex
 			{
 				attempts,
 				...(relayId && !record.relayId ? { relayId } : {}),
-				...(verdict.status === "sent" ? { sentAt: at } : {}),
+				...(verdict.status === "sent" && delivered.ok ? { sentAt: at, route: delivered.sent.route } : {}),
 				...(lastError ? { lastError } : {}),
 			},
 			at,

@@ -1,7 +1,7 @@
 /**
  * The API's handle on the RateLimiter objects: one per api_user (the relay
  * counts per api_user, labels included), one per public key and client, one
- * per public key.
+ * per public key, and one for the second route (FALLBACK_RATE_LIMIT_PER_MINUTE).
  */
 import type { Config, PublicKey } from "../config";
 import type { Bindings } from "../env";
@@ -26,7 +26,7 @@ export interface Limiter {
 	known(): LimitState | undefined;
 }
 
-function limiter(env: Bindings, name: string, limit: number): Limiter {
+export function limiterNamed(env: Bindings, name: string, limit: number): Limiter {
 	const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(name));
 	let known: LimitState | undefined;
 	const remember = (s: LimitState) => {
@@ -61,14 +61,15 @@ function limiter(env: Bindings, name: string, limit: number): Limiter {
 }
 
 /** The configured api_user's limiter. */
-export const userLimiter = (env: Bindings, config: Config) => limiter(env, config.smtp.user, config.rateLimitPerMinute);
+export const userLimiter = (env: Bindings, config: Config) =>
+	limiterNamed(env, config.smtp.user, config.rateLimitPerMinute);
 
 /** One client IP's limiter for one public key. */
 export const ipLimiter = (env: Bindings, key: PublicKey, clientIp: string) =>
-	limiter(env, ipLimiterName(key, clientIp), key.perIpPerMinute);
+	limiterNamed(env, ipLimiterName(key, clientIp), key.perIpPerMinute);
 
 /** All clients' sends with one public key. */
-export const keyLimiter = (env: Bindings, key: PublicKey) => limiter(env, keyLimiterName(key), key.perMinute);
+export const keyLimiter = (env: Bindings, key: PublicKey) => limiterNamed(env, keyLimiterName(key), key.perMinute);
 
 /** The 429 for a grant of nothing. */
 export const limitedProblem = (retryAfterMs: number, who: string) =>

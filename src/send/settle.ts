@@ -8,7 +8,8 @@ import { COOL_MS } from "./smtp-problem";
 import type { Delivered } from "./types";
 
 export async function settle(limiter: Limiter, at: number, results: readonly Delivered[]): Promise<void> {
-	const unused = results.filter((r) => !r.ok && r.release).length;
+	// A failure before DATA, and a message the second route took that the first never had.
+	const unused = results.filter((r) => r.release).length;
 	await limiter.settle(unused, results.length - unused, at);
 	if (results.some((r) => !r.ok && r.cool)) await limiter.cool(COOL_MS);
 }

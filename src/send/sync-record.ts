@@ -29,10 +29,17 @@ export function syncRecord(
 		status,
 		deadlineAt: now + DELIVERY_WINDOW_MS,
 		attempts: 1,
-		...(delivered.ok ? { relayId: delivered.sent.id, sentAt: now } : { lastError: errorOf(delivered.problem) }),
+		...(delivered.ok
+			? { relayId: delivered.sent.id, route: delivered.sent.route, sentAt: now }
+			: { lastError: errorOf(delivered.problem) }),
 	};
 	const detail = delivered.ok
-		? { relayId: delivered.sent.id, accepted: delivered.sent.accepted, rejected: delivered.sent.rejected }
+		? {
+				relayId: delivered.sent.id,
+				route: delivered.sent.route,
+				accepted: delivered.sent.accepted,
+				rejected: delivered.sent.rejected,
+			}
 		: errorOf(delivered.problem);
 	return { ref, statements: [insertRecord(db, record), eventStatement(db, ref, { type: status, at: now, detail })] };
 }

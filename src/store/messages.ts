@@ -7,7 +7,7 @@
  * so none reaches sideways into another for it.
  */
 import { placeholders } from "../util/sql";
-import type { Addresses, Envelope, MessageEvent, MessageRecord, MessageStatus, Tag } from "./types";
+import type { Addresses, Envelope, MessageEvent, MessageRecord, MessageStatus, RouteName, Tag } from "./types";
 
 export interface NewRecord {
 	ref: string;
@@ -26,6 +26,7 @@ export interface NewRecord {
 	spoolKey?: string;
 	/** Final records written in one go (sync sends). */
 	relayId?: string;
+	route?: RouteName;
 	sentAt?: number;
 	attempts?: number;
 	lastError?: unknown;
@@ -40,6 +41,7 @@ interface Row {
 	status: MessageStatus;
 	message_id: string;
 	relay_id: string | null;
+	route: RouteName | null;
 	from_addr: string;
 	to_addrs: string;
 	subject: string;
@@ -68,6 +70,7 @@ const fromRow = (r: Row): MessageRecord => ({
 	status: r.status,
 	messageId: r.message_id,
 	relayId: r.relay_id,
+	route: r.route ?? null,
 	from: r.from_addr,
 	to: JSON.parse(r.to_addrs) as string[],
 	subject: r.subject,
@@ -92,8 +95,8 @@ export function insertRecord(db: D1Database, r: NewRecord): D1PreparedStatement 
 		.prepare(
 			`INSERT INTO messages (ref, owner, api_user, status, message_id, relay_id, from_addr, to_addrs, subject,
 			 label_id, created_at, send_at, sent_at, deadline_at, next_attempt_at, attempts, last_error, envelope, spool_key,
-			 tags, addresses)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			 tags, addresses, route)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		)
 		.bind(
 			r.ref,
@@ -117,6 +120,7 @@ export function insertRecord(db: D1Database, r: NewRecord): D1PreparedStatement 
 			r.spoolKey ?? null,
 			r.tags?.length ? JSON.stringify(r.tags) : null,
 			json(r.addresses),
+			r.route ?? null,
 		);
 }
 
@@ -143,6 +147,7 @@ export async function appendEvent(db: D1Database, ref: string, event: MessageEve
 /** What a status move may also set. `null` clears a column. */
 export interface StatusChange {
 	relayId?: string;
+	route?: RouteName;
 	sentAt?: number;
 	nextAttemptAt?: number | null;
 	attempts?: number;
@@ -171,6 +176,7 @@ export async function moveStatus(
 		values.push(value);
 	};
 	if (change.relayId !== undefined) set("relay_id", change.relayId);
+	if (change.route !== undefined) set("route", change.route);
 	if (change.sentAt !== undefined) set("sent_at", change.sentAt);
 	if (change.nextAttemptAt !== undefined) set("next_attempt_at", change.nextAttemptAt);
 	if (change.attempts !== undefined) set("attempts", change.attempts);

@@ -60,6 +60,9 @@ export interface MessageEvent {
 	detail?: unknown;
 }
 
+/** Which route a message went by: the first, or the second (issue 23). */
+export type RouteName = "primary" | "fallback";
+
 export interface MessageRecord {
 	ref: string;
 	owner: string;
@@ -67,6 +70,8 @@ export interface MessageRecord {
 	status: MessageStatus;
 	messageId: string;
 	relayId: string | null;
+	/** The route of its delivery; null until sent (and for records from before routes were told apart). */
+	route: RouteName | null;
 	from: string;
 	to: string[];
 	subject: string;

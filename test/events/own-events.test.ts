@@ -51,6 +51,7 @@ describe("a record's own events", () => {
 				ref,
 				messageId: record.messageId,
 				relayId: record.relayId,
+				route: "primary",
 				to: "ben@example.com",
 				detail: null,
 				tags: [],
