@@ -7,7 +7,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { BREAKER, forgetBreakers, type PoolBindings, type RouteBreaker, routeKey } from "../../src/pool";
-import { baseEnv, message, type Overrides, post, problemOf } from "../api/support";
+import { auth, baseEnv, call, message, type Overrides, post, problemOf } from "../api/support";
 import { startFaultRelay } from "../helpers/faults";
 import { type RelayHandle, startRelay } from "../helpers/relay";
 
@@ -169,5 +169,32 @@ describe("failover to a second SMTP relay", () => {
 		const response = await post("/v1/send", message(crypto.randomUUID()), { SMTP_PORT: String(primary.port) });
 		expect(response.status).toBe(503);
 		expect((await problemOf(response)).code).toBe("relay_unavailable");
+	});
+});
+
+describe("GET /v1/relays", () => {
+	it("shows each route, its breaker, and the last failure and why, to API-key callers", async () => {
+		const { primary, fallback } = await relays();
+		await primary.setMode("down");
+		const settings = routes(primary.port, fallback.port, { FALLBACK_ENGAGELAB_REST: "on" });
+		for (let i = 0; i < BREAKER.failures; i++) await post("/v1/send", message(crypto.randomUUID()), settings);
+		const response = await call("/v1/relays", { headers: auth }, settings);
+		expect(response.status).toBe(200);
+		const body = (await response.json()) as {
+			routes: {
+				name: string;
+				kind: string;
+				target: string;
+				breaker: { state: string; lastFailure?: { reason: string } };
+			}[];
+			ignored: string[];
+		};
+		expect(body.routes.map((r) => [r.name, r.kind, r.target, r.breaker.state])).toEqual([
+			["primary", "smtp", `localhost:${primary.port}`, "open"],
+			["fallback", "smtp", `localhost:${fallback.port}`, "closed"],
+		]);
+		expect(body.routes[0].breaker.lastFailure?.reason).toBe("connect: unavailable");
+		expect(body.ignored).toEqual(["FALLBACK_ENGAGELAB_REST"]);
+		expect(JSON.stringify(body)).not.toContain("api_key");
 	});
 });
