@@ -59,6 +59,10 @@ export interface Routes {
 	ignored: string[];
 }
 
+/** Whether the provider's REST API is one of the routes (it sends a message's fields, not its bytes). */
+export const usesRest = (routes: Routes): boolean =>
+	routes.primary.kind === "engagelab-rest" || routes.fallback?.kind === "engagelab-rest";
+
 /** What this reads of `env`: strings, and the FALLBACK_EMAIL binding (an object). */
 export type RouteSettings = Partial<Record<(typeof routeSettingNames)[number], string | number>> & {
 	FALLBACK_EMAIL?: unknown;

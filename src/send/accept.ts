@@ -33,6 +33,8 @@ export interface Sender {
 	owner: string;
 	apiUser: string;
 	ehloName: string;
+	/** Spool the message's fields beside its bytes: the provider's REST API is one of the routes. */
+	keepFields?: boolean;
 }
 
 /** What every record of `prepared` holds, whatever its status. */
@@ -69,7 +71,7 @@ export async function acceptAsync(
 	const ref = newRef();
 	const scheduled = sendAt !== undefined && sendAt > now;
 	const status = scheduled ? "scheduled" : "queued";
-	const key = await spool(env.SPOOL, ref, prepared.composed);
+	const key = await spool(env.SPOOL, ref, prepared.composed, sender.keepFields ? prepared.input : undefined);
 	const dueAt = scheduled ? sendAt : now;
 	await createRecord(
 		env.DB,

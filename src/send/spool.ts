@@ -1,21 +1,50 @@
 /**
  * The bytes of a message waiting for delivery, in R2 (`SPOOL`) under
  * `spool/<ref>`: written when the send is accepted, read by each attempt,
- * deleted when the record is final. Nothing else of the body is kept.
+ * deleted when the record is final. When the provider's REST API is one of
+ * the routes, the message's fields go beside them (`spool/<ref>.fields`,
+ * JSON, attachments in base64): that route sends fields, not bytes.
  */
-import type { ComposedMessage } from "../mime";
+import type { ComposedMessage, MessageInput } from "../mime";
 import type { Envelope, MessageRecord } from "../store/types";
+import { decodeBase64, encodeBase64 } from "../util/bytes";
 import { utf8AddressPaths } from "./message-input";
 import type { Prepared } from "./types";
 
 export const spoolKey = (ref: string) => `spool/${ref}`;
 
-/** Reads the whole composed message once and stores it. */
-export async function spool(bucket: R2Bucket, ref: string, composed: ComposedMessage): Promise<string> {
+const fieldsKey = (key: string) => `${key}.fields`;
+
+/** Reads the whole composed message once and stores it (and its fields, when given). */
+export async function spool(
+	bucket: R2Bucket,
+	ref: string,
+	composed: ComposedMessage,
+	fields?: MessageInput,
+): Promise<string> {
 	const key = spoolKey(ref);
 	const bytes = await new Response(composed.body()).arrayBuffer();
+	if (fields) {
+		const attachments = fields.attachments?.map((a) => ({ ...a, content: encodeBase64(a.content) }));
+		await bucket.put(fieldsKey(key), JSON.stringify({ ...fields, ...(attachments ? { attachments } : {}) }));
+	}
 	await bucket.put(key, bytes);
 	return key;
+}
+
+/** The spooled fields of a message, when they were kept. */
+async function unspoolFields(bucket: R2Bucket, key: string): Promise<MessageInput | undefined> {
+	const object = await bucket.get(fieldsKey(key));
+	if (!object) return undefined;
+	const json = (await object.json()) as Omit<MessageInput, "attachments"> & {
+		attachments?: (Omit<NonNullable<MessageInput["attachments"]>[number], "content"> & { content: string })[];
+	};
+	const { attachments, ...rest } = json;
+	if (!attachments) return rest;
+	return {
+		...rest,
+		attachments: attachments.map((a) => ({ ...a, content: decodeBase64(a.content) ?? new Uint8Array() })),
+	};
 }
 
 /** The spooled bytes as a message the SMTP session can send again and again; undefined when gone. */
@@ -56,8 +85,10 @@ export async function spooledMessage(bucket: R2Bucket, record: MessageRecord): P
 	const to = record.pendingTo ?? envelope.to;
 	const composed = await unspool(bucket, record.spoolKey, record.messageId, { ...envelope, to });
 	if (!composed) return undefined;
+	const input = await unspoolFields(bucket, record.spoolKey);
 	return {
 		composed,
+		...(input ? { input } : {}),
 		subject: record.subject,
 		// Only the envelope is left to name an address by: `from`, `to[i]`.
 		utf8Paths: composed.smtpUtf8 ? utf8AddressPaths({ from: envelope.from, to }) : [],
@@ -68,5 +99,5 @@ export async function spooledMessage(bucket: R2Bucket, record: MessageRecord): P
 }
 
 export async function dropSpool(bucket: R2Bucket | undefined, key: string | null): Promise<void> {
-	if (bucket && key) await bucket.delete(key);
+	if (bucket && key) await bucket.delete([key, fieldsKey(key)]);
 }
