@@ -26,7 +26,7 @@ import { SmtpError } from "../smtp";
 import { deliverBatch, notSentAfter536 } from "./batch-delivery";
 import { MAX_SESSIONS, runPooled } from "./batch-plan";
 import { checkCapabilities, failure, sentResult, smtpConfigFor } from "./deliver";
-import { problem } from "./problem";
+import { type Problem, problem } from "./problem";
 import { sendOverRoute } from "./route-send";
 import { deliverSecond, type Moving, report, requestIdOf } from "./second-route";
 import type { Admitted, Delivered, Prepared } from "./types";
@@ -93,6 +93,34 @@ export async function deliverMessages(
 	}
 	if (!took) return first;
 	return { results: first.results, relay: { ms: Date.now() - started, warm: false, fallback: true } };
+}
+
+/**
+ * Messages the first route's limiter refused: with FALLBACK_ON_LIMIT=on and a
+ * second route, that route takes them, within its own limit; undefined
+ * otherwise (the caller answers the 429).
+ */
+export async function deliverOverLimit(
+	env: Bindings,
+	config: Config,
+	refused: readonly Admitted[],
+	limited: Problem,
+	waitUntil: (work: Promise<void>) => void,
+): Promise<DeliveryReport | undefined> {
+	const { fallback, fallbackOnLimit } = config.routes;
+	if (!fallback || !fallbackOnLimit || !refused.length) return undefined;
+	const started = Date.now();
+	// No permit of the first route was taken: nothing to give back.
+	const first = { ok: false as const, problem: limited, release: false, cool: false };
+	const results = await deliverSecond(
+		env,
+		config,
+		fallback,
+		refused.map((a) => ({ ...a, first })),
+		waitUntil,
+	);
+	const took = [...results.values()].some((d) => d.ok);
+	return took ? { results, relay: { ms: Date.now() - started, warm: false, fallback: true } } : { results };
 }
 
 /** The provider's REST API as the first route: each message its own request. */

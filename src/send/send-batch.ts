@@ -10,7 +10,7 @@ import { type Accepted, acceptAsync } from "./accept";
 import { asyncBindings, backlogFull, backlogRoom, refusePublicAsync, sendAtOf } from "./async-rules";
 import { type SendContext, senderOf } from "./context";
 import { failure } from "./deliver";
-import { deliverMessages, type RelayUse } from "./delivery";
+import { deliverMessages, deliverOverLimit, type RelayUse } from "./delivery";
 import { limitedProblem } from "./limiter";
 import { BatchEnvelopeSchema } from "./message-schema";
 import { prepareMessage } from "./prepare";
@@ -85,20 +85,28 @@ export async function sendBatch(ctx: SendContext, input: unknown, options: Batch
 	if (!ready.length) return { kind: "delivered", results };
 	const grant = await ctx.limiter.acquire(ready.length);
 	const admitted = ready.slice(0, grant.granted);
-	for (const { index } of ready.slice(grant.granted)) {
-		results[index] = limitedProblem(grant.retryAfterMs, "the api_user");
-	}
-	if (admitted.length) await ctx.beforeDelivery();
+	const refused = ready.slice(grant.granted);
+	const limited = limitedProblem(grant.retryAfterMs, "the api_user");
+	for (const { index } of refused) results[index] = limited;
+	if (admitted.length || (refused.length && config.routes.fallbackOnLimit)) await ctx.beforeDelivery();
 	const report = await deliverMessages(ctx.env, config, admitted, ctx.background);
+	// FALLBACK_ON_LIMIT=on: what the api_user's limit refused goes by the second route, outside the grant.
+	const over = await deliverOverLimit(ctx.env, config, refused, limited, ctx.background);
+	const overResults = over?.results ?? new Map<number, Delivered>();
+	if (over) {
+		const overRefs = await recordDeliveries(ctx, refused, overResults);
+		for (const [index, d] of overResults) results[index] = asItem(d, overRefs.get(index));
+	}
 	const refs = await recordDeliveries(ctx, admitted, report.results);
 	for (const [index, d] of report.results) results[index] = asItem(d, refs.get(index));
 	const all = [...report.results.values()];
 	await settle(ctx.limiter, grant.at, all);
+	const relay = over?.relay && report.relay ? { ...report.relay, fallback: true } : (report.relay ?? over?.relay);
 	return {
 		kind: "delivered",
 		results,
-		sent: all.filter((d) => d.ok).length,
-		...(report.relay ? { relay: report.relay } : {}),
+		sent: [...all, ...overResults.values()].filter((d) => d.ok).length,
+		...(relay ? { relay } : {}),
 	};
 }
 

@@ -9,13 +9,13 @@ import { recordsWritten } from "../events/record-written";
 import { type Accepted, acceptAsync } from "./accept";
 import { asyncBindings, backlogFull, backlogRoom, refusePublicAsync, sendAtOf } from "./async-rules";
 import { type SendContext, senderOf } from "./context";
-import { deliverMessages, type RelayUse } from "./delivery";
+import { type DeliveryReport, deliverMessages, deliverOverLimit, type RelayUse } from "./delivery";
 import { limitedProblem } from "./limiter";
 import { prepareMessage } from "./prepare";
 import { ProblemError } from "./problem";
 import { settle } from "./settle";
 import { recordDeliveries } from "./sync-record";
-import type { Delivered, Prepared } from "./types";
+import type { Admitted, Delivered, Prepared } from "./types";
 
 export type SendOutcome =
 	/** Accepted for later: the consumer delivers it (status queued, or scheduled for its sendAt). */
@@ -42,16 +42,27 @@ export async function sendMessage(
 	if (options.async || prepared.sendAt !== undefined)
 		return { kind: "accepted", accepted: await sendLater(ctx, prepared) };
 	const grant = await ctx.limiter.acquire(1);
-	if (!grant.granted) throw ProblemError.of(limitedProblem(grant.retryAfterMs, "the api_user"));
-	await ctx.beforeDelivery();
 	const admitted = [{ index: 0, prepared }];
+	if (!grant.granted) {
+		const limited = limitedProblem(grant.retryAfterMs, "the api_user");
+		if (!ctx.config.routes.fallbackOnLimit) throw ProblemError.of(limited);
+		await ctx.beforeDelivery();
+		const over = await deliverOverLimit(ctx.env, ctx.config, admitted, limited, ctx.background);
+		if (!over) throw ProblemError.of(limited);
+		return delivered(ctx, admitted, over);
+	}
+	await ctx.beforeDelivery();
 	const report = await deliverMessages(ctx.env, ctx.config, admitted, ctx.background);
-	const delivered = report.results.get(0) as Delivered;
-	await settle(ctx.limiter, grant.at, [delivered]);
+	await settle(ctx.limiter, grant.at, [report.results.get(0) as Delivered]);
+	return delivered(ctx, admitted, report);
+}
+
+/** The outcome of a delivery, recorded. */
+async function delivered(ctx: SendContext, admitted: Admitted[], report: DeliveryReport): Promise<SendOutcome> {
 	const ref = (await recordDeliveries(ctx, admitted, report.results)).get(0);
 	return {
 		kind: "delivered",
-		delivered,
+		delivered: report.results.get(0) as Delivered,
 		...(ref ? { ref } : {}),
 		...(report.relay ? { relay: report.relay } : {}),
 	};

@@ -198,3 +198,26 @@ describe("GET /v1/relays", () => {
 		expect(JSON.stringify(body)).not.toContain("api_key");
 	});
 });
+
+describe("FALLBACK_ON_LIMIT", () => {
+	it("sends what the api_user's limit refuses by the second route when on, and answers 429 when off", async () => {
+		const user = `limited_${crypto.randomUUID().slice(0, 8)}`;
+		const primary = await startRelay({ security: "starttls", users: { [user]: "api_key" } });
+		const fallback = await startRelay({ security: "starttls" });
+		opened.push(primary, fallback);
+		const settings = routes(primary.port, fallback.port, { SMTP_USER: user, RATE_LIMIT_PER_MINUTE: "1" });
+		const first = await post("/v1/send", message(crypto.randomUUID()), settings);
+		expect(((await first.json()) as SentBody).route).toBe("primary");
+		expect((await post("/v1/send", message(crypto.randomUUID()), settings)).status).toBe(429);
+
+		const on = { ...settings, FALLBACK_ON_LIMIT: "on" };
+		const over = await post("/v1/send", message(crypto.randomUUID()), on);
+		expect(over.status).toBe(200);
+		expect(((await over.json()) as SentBody).route).toBe("fallback");
+		const batch = await post("/v1/batch", { messages: [message("b1"), message("b2")] }, on);
+		const { results } = (await batch.json()) as { results: SentBody[] };
+		expect(results.map((r) => r.route)).toEqual(["fallback", "fallback"]);
+		expect((await primary.messages()).length).toBe(1);
+		expect((await fallback.messages()).length).toBe(3);
+	});
+});
