@@ -23,6 +23,10 @@ export interface DeployedAppOptions {
 	perMinute: number;
 	/** Keep wrangler.toml's queue consumer (false: jobs are queued and left there). */
 	consumer: boolean;
+	/** Settings on top of the link's (a second route, shorter timeouts…). */
+	bindings?: Record<string, string>;
+	/** Durable Object bindings of the toml to leave out (the failover suite's breaker off). */
+	without?: string[];
 }
 
 export interface DeployedApp {
@@ -47,11 +51,17 @@ export async function startDeployedApp(scriptPath: string, options: DeployedAppO
 	const toml = unstable_getMiniflareWorkerOptions(fileURLToPath(new URL("wrangler.toml", root)))
 		.workerOptions as TomlOptions;
 	const durableObjects = Object.fromEntries(
-		Object.entries(toml.durableObjects ?? {}).map(([binding, d]) => [binding, typeof d === "string" ? d : d.className]),
+		Object.entries(toml.durableObjects ?? {})
+			.filter(([binding]) => !options.without?.includes(binding))
+			.map(([binding, d]) => [binding, typeof d === "string" ? d : d.className]),
 	);
 	const handle = await startWorker({
 		scriptPath,
-		bindings: { ...(toml.bindings as Record<string, string>), ...appBindings(options.link, options.perMinute) },
+		bindings: {
+			...(toml.bindings as Record<string, string>),
+			...appBindings(options.link, options.perMinute),
+			...options.bindings,
+		},
 		durableObjects,
 		storage: {
 			d1Databases: toml.d1Databases,
