@@ -17,7 +17,7 @@ const layers = [
 	{ name: "events", paths: ["^src/events/"] },
 	{ name: "store", paths: ["^src/store/"] },
 	{ name: "pool, limit", paths: ["^src/(pool|limit)/"] },
-	{ name: "config", paths: ["^src/config\\.ts$"] },
+	{ name: "config", paths: ["^src/(config|routes-config)\\.ts$"] },
 	{ name: "mime, smtp", paths: ["^src/(mime|smtp)/"] },
 	{ name: "util", paths: ["^src/util/"] },
 ];

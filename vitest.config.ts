@@ -41,6 +41,9 @@ export default defineConfig({
 							// Jobs go to a queue nobody consumes: the tests hand them to the consumer themselves
 							// (test/records/support.ts), with a clock they move, so no test waits out a delay.
 							queueProducers: { SEND_QUEUE: { queueName: "edgesend-send-tests" } },
+							// Miniflare's send_email simulation under a test-only name: a test that means the
+							// FALLBACK_EMAIL route passes it as FALLBACK_EMAIL (the others run without one).
+							email: { send_email: [{ name: "TEST_SEND_EMAIL" }] },
 						},
 					})),
 				],

@@ -14,7 +14,7 @@
  *   --async-sends=N       BENCH_ASYNC_SENDS       sends per acceptance wave of N callers, sync and async each (default 480; one caller: an eighth)
  *   --drain-messages=N    BENCH_DRAIN_MESSAGES    async sends the drain waits out (default 1500)
  *   --drain-per-minute=N  BENCH_DRAIN_PER_MINUTE  RATE_LIMIT_PER_MINUTE for the drain (default 600)
- *   --only=a,b       BENCH_ONLY         some of: round-trips, batch, composition, limiter, pool, async
+ *   --only=a,b       BENCH_ONLY         some of: round-trips, batch, composition, limiter, pool, async, failover
  *                                      (a partial run writes bench/.out/RESULTS.partial.md instead)
  */
 import { writeFileSync } from "node:fs";
@@ -30,6 +30,7 @@ import { startNodemailerPeer } from "./peers/nodemailer-process.ts";
 import { type AsyncSettings, asyncSends } from "./suites/async.ts";
 import { batch } from "./suites/batch.ts";
 import { composition } from "./suites/composition.ts";
+import { failover } from "./suites/failover.ts";
 import { limiter } from "./suites/limiter.ts";
 import { pool } from "./suites/pool.ts";
 import { roundTrips } from "./suites/round-trips.ts";
@@ -65,7 +66,7 @@ const asyncSettings: AsyncSettings = {
 	drainMessages: Math.max(1, Math.round(setting("drain-messages", "BENCH_DRAIN_MESSAGES", 1500))),
 	perMinute: Math.max(1, Math.round(setting("drain-per-minute", "BENCH_DRAIN_PER_MINUTE", 600))),
 };
-const suiteNames = ["round-trips", "batch", "composition", "limiter", "pool", "async"] as const;
+const suiteNames = ["round-trips", "batch", "composition", "limiter", "pool", "async", "failover"] as const;
 const only = (flags.only ?? process.env.BENCH_ONLY)?.split(",").map((s) => s.trim());
 const selected = suiteNames.filter((name) => !only || only.includes(name));
 const partial = selected.length < suiteNames.length;
@@ -106,6 +107,7 @@ const suites: Record<(typeof suiteNames)[number], () => Promise<SuiteResult>> = 
 	limiter: () => limiter(ctx),
 	pool: () => pool(ctx),
 	async: () => asyncSends(ctx, asyncSettings),
+	failover: () => failover(ctx),
 };
 
 const tables: Table[] = [];

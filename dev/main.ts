@@ -15,7 +15,15 @@ import { WorkerRecords } from "./inbox/records.ts";
 import { type Inbox, startInbox } from "./inbox/server.ts";
 import { Outbox } from "./outbox.ts";
 import { startDevRelay } from "./relay.ts";
-import { DEV_API_KEY, DEV_SMTP_PASS, DEV_SMTP_USER, eventVars, loadSettings, localWorkerVars } from "./settings.ts";
+import {
+	DEV_API_KEY,
+	DEV_SMTP_PASS,
+	DEV_SMTP_USER,
+	eventVars,
+	fallbackWorkerVars,
+	loadSettings,
+	localWorkerVars,
+} from "./settings.ts";
 import { readinessProbe, startWrangler, type WranglerDev, waitForWorker } from "./wrangler.ts";
 import { WranglerOutput } from "./wrangler-output.ts";
 
@@ -30,6 +38,7 @@ const settings = (() => {
 })();
 
 let relay: ProviderRelay | undefined;
+let fallbackRelay: ProviderRelay | undefined;
 let inbox: Inbox | undefined;
 let worker: WranglerDev | undefined;
 let receiver: EventReceiver | undefined;
@@ -51,6 +60,7 @@ async function stop(code: number) {
 	await receiver?.close();
 	await inbox?.close();
 	await relay?.close();
+	await fallbackRelay?.close();
 	process.exit(code);
 }
 process.on("SIGINT", () => void stop(0));
@@ -71,21 +81,41 @@ try {
 			perMinute: settings.relayPerMinute,
 			outbox,
 		});
+		if (settings.fallback) {
+			fallbackRelay = await startDevRelay({
+				user: DEV_SMTP_USER,
+				pass: DEV_SMTP_PASS,
+				perMinute: settings.relayPerMinute,
+				outbox,
+				route: "fallback",
+			});
+		}
+		const primary = relay;
 		records = new WorkerRecords();
 		wranglerOutput.keepOut(records.quiet);
-		inbox = await startInbox(outbox, activity, records);
+		inbox = await startInbox(
+			outbox,
+			activity,
+			records,
+			fallbackRelay ? { set: (mode) => primary.setMode(mode), mode: () => primary.mode } : undefined,
+		);
 		callbacks = new CallbackSimulator(DEV_ENGAGELAB_KEY, activity);
 		const simulator = callbacks;
 		outbox.on("message", (m) => simulator.accepted(m));
 		outbox.on("message", (m) => {
 			const label = m.labelId ? ` label ${m.labelId}` : "";
-			console.log(`relay    │ queued ${m.relayId}: ${m.mailFrom} → ${m.rcptTo.join(", ")}${label}`);
+			const second = m.route === "fallback" ? " (second route)" : "";
+			console.log(`relay    │ queued ${m.relayId}${second}: ${m.mailFrom} → ${m.rcptTo.join(", ")}${label}`);
 		});
 		vars = localWorkerVars(settings, relay.port);
+		if (fallbackRelay) vars = { ...vars, ...fallbackWorkerVars(settings, fallbackRelay.port) };
 		// workerd trusts the TEST-ONLY CA in this mode only, and only this child sees it.
 		childEnv = { SSL_CERT_FILE: join(root, "test", "fixtures", "certs", "ca.pem") };
 		const limit = settings.relayPerMinute ? `${settings.relayPerMinute}/min, then 536 → 429` : "no limit";
 		relayLine = `local, localhost:${relay.port} (STARTTLS; ${limit}); mail kept in ${shown(outbox.dir)}`;
+		if (fallbackRelay) {
+			relayLine += `\n  second   local, localhost:${fallbackRelay.port} (DEV_FALLBACK=1; take the first down from the inbox)`;
+		}
 	}
 	if (!settings.userEventsWebhook) receiver = await startEventReceiver(activity);
 	vars = { ...vars, ...eventVars(callbacks ? DEV_ENGAGELAB_KEY : undefined, receiver) };

@@ -1,7 +1,7 @@
 /**
  * The dev relay's outbox: each accepted message as `<id>.eml` (the bytes as
- * received) beside `<id>.json` (envelope, auth user, label, relay id, time),
- * in a folder that survives restarts. Emits "message" when one is stored.
+ * received) beside `<id>.json` (envelope, auth user, label, relay id, time,
+ * and which of the local relays took it), in a folder that survives restarts. Emits "message" when one is stored.
  */
 import { EventEmitter } from "node:events";
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -17,6 +17,8 @@ export interface StoredMessage {
 	authUser: string | null;
 	labelId: string | null;
 	size: number;
+	/** Which local relay took it: the primary, or the second route (DEV_FALLBACK=1). */
+	route?: "primary" | "fallback";
 }
 
 const ID = /^[\w.-]+$/;
@@ -30,7 +32,7 @@ export class Outbox extends EventEmitter<{ message: [StoredMessage] }> {
 		mkdirSync(dir, { recursive: true });
 	}
 
-	save(message: RecordedMessage): StoredMessage {
+	save(message: RecordedMessage, route: "primary" | "fallback" = "primary"): StoredMessage {
 		const bytes = Buffer.from(message.data, "latin1");
 		const stored: StoredMessage = {
 			id: message.queueId.replace(/[^\w.-]/g, "_"),
@@ -41,6 +43,7 @@ export class Outbox extends EventEmitter<{ message: [StoredMessage] }> {
 			authUser: message.authUser,
 			labelId: message.labelId,
 			size: bytes.length,
+			route,
 		};
 		// The sidecar is written last, via a rename: a listed message always has its .eml.
 		writeFileSync(join(this.dir, `${stored.id}.eml`), bytes);

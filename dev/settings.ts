@@ -38,6 +38,8 @@ export interface DevSettings {
 	userEventsWebhook: boolean;
 	/** SMTP_HOST when a real relay is configured, for the banner. */
 	realHost?: string;
+	/** DEV_FALLBACK=1: a second local relay as the worker's second route (local relay only). */
+	fallback: boolean;
 }
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
@@ -69,6 +71,23 @@ export function loadSettings(root: string, env: NodeJS.ProcessEnv = process.env)
 				.find(Boolean) ?? DEV_API_KEY,
 		userEventsWebhook: Boolean(vars.EVENTS_WEBHOOK_URL?.trim()),
 		realHost: localRelay ? undefined : host,
+		fallback: localRelay && (env.DEV_FALLBACK ?? vars.DEV_FALLBACK) === "1",
+	};
+}
+
+/**
+ * The `--var`s that make the second local relay the worker's second route.
+ * Its limit is the first relay's (or 1000 a minute when that one has none):
+ * FALLBACK_RATE_LIMIT_PER_MINUTE is required for a second SMTP relay.
+ */
+export function fallbackWorkerVars(settings: DevSettings, relayPort: number): Record<string, string> {
+	return {
+		FALLBACK_SMTP_HOST: "localhost",
+		FALLBACK_SMTP_PORT: String(relayPort),
+		FALLBACK_SMTP_SECURITY: "starttls",
+		FALLBACK_SMTP_USER: DEV_SMTP_USER,
+		FALLBACK_SMTP_PASS: DEV_SMTP_PASS,
+		FALLBACK_RATE_LIMIT_PER_MINUTE: String(settings.relayPerMinute || 1000),
 	};
 }
 

@@ -46,6 +46,7 @@ import {
 	listMessages,
 	listMessagesRoute,
 } from "./api/routes/messages";
+import { relays, relaysRoute } from "./api/routes/relays";
 import { send, sendRoute } from "./api/routes/send";
 import {
 	deleteSuppressionHandler,
@@ -104,6 +105,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 	mount(app, sendRoute, send);
 	mount(app, batchRoute, batch);
 	mount(app, limitsRoute, limits);
+	mount(app, relaysRoute, relays);
 	mount(app, listMessagesRoute, listMessages);
 	mount(app, getMessageRoute, getMessage);
 	mount(app, cancelMessageRoute, cancelMessage);

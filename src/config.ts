@@ -4,10 +4,12 @@
  * value, so a secret cannot leak through an error.
  */
 import { z } from "zod";
+import { type RouteSettings, type Routes, readRoutes, smtpHost, smtpUser } from "./routes-config";
 import { isLoopback, isValidEhloName, type SmtpConfig } from "./smtp";
 import { normalizeEmail, splitMailbox } from "./util/address";
 import { decodeBase64 } from "./util/bytes";
 import { type FieldError, fieldErrors } from "./util/field-path";
+import { pickSettings, wholeNumber } from "./util/settings";
 
 export interface PublicKey {
 	key: string;
@@ -25,7 +27,10 @@ export interface PublicKey {
 }
 
 export interface Config {
-	/** The api_user itself: a label is added per message (send/deliver.ts smtpConfigFor). */
+	/**
+	 * The api_user itself: a label is added per message (send/deliver.ts smtpConfigFor).
+	 * `host` is empty when PRIMARY_ROUTE is engagelab-rest and SMTP_HOST is unset.
+	 */
 	smtp: Pick<SmtpConfig, "host" | "port" | "security" | "user" | "pass" | "ehloName"> & {
 		/** Connect and reply timeout; the client's own defaults when unset. */
 		timeoutMs?: number;
@@ -50,6 +55,8 @@ export interface Config {
 	/** Warm relay sessions (src/pool/): SMTP_POOL, SMTP_POOL_IDLE_MS, SMTP_POOL_SHARDS, SMTP_LOCATION_HINT. */
 	pool: { enabled: boolean; idleMs: number; shards: number; locationHint?: LocationHint };
 	/** Message records and async sends (src/records/). */
+	/** The first route and the second one, if any (routes-config.ts). */
+	routes: Routes;
 	records: {
 		/** Records older than this many days are deleted by the retention cron. */
 		retentionDays: number;
@@ -63,7 +70,7 @@ export const LOCATION_HINTS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "o
 export type LocationHint = (typeof LOCATION_HINTS)[number];
 
 /** What the worker reads from `env` (vars and secrets are strings; a TOML number may arrive as one). */
-export type Settings = Partial<Record<(typeof settingNames)[number], string | number>>;
+export type Settings = Partial<Record<(typeof settingNames)[number], string | number>> & RouteSettings;
 
 const settingNames = [
 	"SMTP_HOST",
@@ -110,12 +117,7 @@ export const usableApiKeys = (env: Settings): string[] =>
 	splitApiKeys(env.API_KEYS).filter((k) => k.length >= MIN_API_KEY_CHARS);
 
 const text = () => z.string({ error: "required" }).trim().min(1, "required");
-const int = (min: number, max: number) =>
-	z.coerce
-		.number({ error: "must be a whole number" })
-		.int("must be a whole number")
-		.min(min, `must be at least ${min}`)
-		.max(max, `must be at most ${max}`);
+const int = wholeNumber;
 
 const publicKey = z.object({
 	key: z.string().min(8, "must be at least 8 characters"),
@@ -166,10 +168,11 @@ const webhookSecret = z
 
 const settingsSchema = z
 	.object({
-		SMTP_HOST: text().pipe(z.string().regex(/^[A-Za-z0-9.-]+$|^\[?[0-9A-Fa-f:.]+\]?$/, "must be a host name")),
+		// Required unless PRIMARY_ROUTE is engagelab-rest (routes-config.ts says so by name).
+		SMTP_HOST: smtpHost.optional(),
 		SMTP_PORT: int(1, 65535).default(465),
 		SMTP_SECURITY: z.enum(["tls", "starttls", "none"]).optional(),
-		SMTP_USER: text().pipe(z.string().regex(/^[^#\s]+$/, "must be the api_user, without '#' or spaces")),
+		SMTP_USER: z.string({ error: "required" }).pipe(smtpUser),
 		SMTP_PASS: text(),
 		SMTP_TIMEOUT_MS: int(100, 600_000).optional(),
 		EHLO_NAME: z.string().refine(isValidEhloName, "must be an FQDN or an address literal like [127.0.0.1]").optional(),
@@ -219,14 +222,14 @@ const settingsSchema = z
 			.optional(),
 	})
 	.superRefine((s, ctx) => {
-		if (s.SMTP_PORT === 25 && !isLoopback(s.SMTP_HOST)) {
+		if (s.SMTP_HOST && s.SMTP_PORT === 25 && !isLoopback(s.SMTP_HOST)) {
 			ctx.addIssue({
 				code: "custom",
 				path: ["SMTP_PORT"],
 				message: "25 is refused by Workers: use 465 (tls) or 587 (starttls)",
 			});
 		}
-		if (s.SMTP_SECURITY === "none" && !isLoopback(s.SMTP_HOST)) {
+		if (s.SMTP_HOST && s.SMTP_SECURITY === "none" && !isLoopback(s.SMTP_HOST)) {
 			ctx.addIssue({ code: "custom", path: ["SMTP_SECURITY"], message: "none is only allowed for a loopback host" });
 		}
 		if (Boolean(s.EVENTS_WEBHOOK_URL) !== Boolean(s.EVENTS_WEBHOOK_SECRET)) {
@@ -260,20 +263,25 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: F
 
 /** Reads the settings of one request. `requestHost` names the Worker when EHLO_NAME is unset. */
 export function readConfig(env: Settings, requestHost: string): ConfigResult {
-	// An empty var counts as unset, so defaults apply to it.
-	const picked = Object.fromEntries(
-		settingNames.filter((name) => env[name] !== undefined && env[name] !== "").map((name) => [name, env[name]]),
-	);
-	const parsed = settingsSchema.safeParse(picked);
+	const parsed = settingsSchema.safeParse(pickSettings(env, settingNames));
 	if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error.issues) };
 	const s = parsed.data;
+	const security = s.SMTP_SECURITY ?? (s.SMTP_PORT === 465 ? "tls" : "starttls");
+	const routes = readRoutes(env, {
+		...(s.SMTP_HOST ? { host: s.SMTP_HOST } : {}),
+		port: s.SMTP_PORT,
+		security,
+		user: s.SMTP_USER,
+		pass: s.SMTP_PASS,
+	});
+	if (!routes.ok) return { ok: false, errors: routes.errors };
 	return {
 		ok: true,
 		config: {
 			smtp: {
-				host: s.SMTP_HOST,
+				host: s.SMTP_HOST ?? "",
 				port: s.SMTP_PORT,
-				security: s.SMTP_SECURITY ?? (s.SMTP_PORT === 465 ? "tls" : "starttls"),
+				security,
 				user: s.SMTP_USER,
 				pass: s.SMTP_PASS,
 				ehloName: s.EHLO_NAME ?? defaultEhloName(requestHost),
@@ -297,6 +305,7 @@ export function readConfig(env: Settings, requestHost: string): ConfigResult {
 				shards: s.SMTP_POOL_SHARDS,
 				...(s.SMTP_LOCATION_HINT ? { locationHint: s.SMTP_LOCATION_HINT } : {}),
 			},
+			routes: routes.routes,
 			records: { retentionDays: s.MESSAGE_RETENTION_DAYS, maxBacklog: s.MAX_BACKLOG },
 		},
 	};

@@ -1,10 +1,10 @@
 /**
  * The Worker: the JSON API (app.ts) for fetch, the SEND_QUEUE consumer and
  * its dead-letter queue's (records/), the Durable Object classes behind the
- * rate limit and idempotency (limit/), the warm relay sessions (pool/) and the
- * message store (store/: each object sweeps itself by its alarm, so there is
- * no cron), and the RPC entrypoint EdgeSend for other Workers (edgesend.ts,
- * mapping in rpc/).
+ * rate limit and idempotency (limit/), the warm relay sessions and the
+ * routes' circuit breakers (pool/) and the message store (store/: each object
+ * sweeps itself by its alarm, so there is no cron), and the RPC entrypoint
+ * EdgeSend for other Workers (edgesend.ts, mapping in rpc/).
  */
 
 import { createApp } from "./app";
@@ -23,7 +23,7 @@ export default {
 
 export { EdgeSend } from "./edgesend";
 export { IdempotencyStore, RateLimiter } from "./limit";
-export { RelayPool } from "./pool";
+export { RelayPool, RouteBreaker } from "./pool";
 export type * from "./rpc";
 export { MessageDirectory } from "./store/directory";
 export { MessageShard } from "./store/message-shard";

@@ -5,6 +5,8 @@ declare module "vitest" {
 		relayStartTlsPort: number;
 		relayTlsPort: number;
 		relayPlainPort: number;
+		/** A second STARTTLS relay, the suite's second route (never taken down: tests start their own for that). */
+		relayFallbackPort: number;
 		/** The burst project's relay (test/burst/global-setup.ts) and the per-minute limit it and the Worker share. */
 		burstRelayPort: number;
 		burstPerMinute: number;
@@ -21,6 +23,8 @@ declare global {
 			RELAY_INDEX: DurableObjectNamespace<import("../src/store/relay-index").RelayIndex>;
 			SUPPRESSIONS: DurableObjectNamespace<import("../src/store/suppression-list").SuppressionList>;
 			DIRECTORY: DurableObjectNamespace<import("../src/store/directory").MessageDirectory>;
+			/** Miniflare's send_email simulation (vitest.config.ts), for the FALLBACK_EMAIL route's tests. */
+			TEST_SEND_EMAIL: SendEmail;
 		}
 	}
 }

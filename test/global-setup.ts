@@ -12,10 +12,13 @@ export default async function setup(project: TestProject) {
 	const starttls = await control.add({ security: "starttls", rejectRecipient: /^rpc-reject@/ });
 	const implicit = await control.add({ security: "tls" });
 	const plain = await control.add({ security: "none" });
+	// A second relay for the failover tests that need one where settings cannot be per test (the RPC door).
+	const fallback = await control.add({ security: "starttls" });
 	project.provide("controlPort", controlPort);
 	project.provide("relayStartTlsPort", starttls.port);
 	project.provide("relayTlsPort", implicit.port);
 	project.provide("relayPlainPort", plain.port);
+	project.provide("relayFallbackPort", fallback.port);
 	return async () => {
 		await control.close();
 	};

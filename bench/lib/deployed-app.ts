@@ -22,6 +22,10 @@ export interface DeployedAppOptions {
 	perMinute: number;
 	/** Keep wrangler.toml's queue consumer (false: jobs are queued and left there). */
 	consumer: boolean;
+	/** Settings on top of the link's (a second route, shorter timeouts…). */
+	bindings?: Record<string, string>;
+	/** Durable Object bindings of the toml to leave out (the failover suite's breaker off). */
+	without?: string[];
 }
 
 export interface DeployedApp {
@@ -37,11 +41,17 @@ export async function startDeployedApp(scriptPath: string, options: DeployedAppO
 	const toml = unstable_getMiniflareWorkerOptions(fileURLToPath(new URL("wrangler.toml", root)))
 		.workerOptions as TomlOptions;
 	const durableObjects = Object.fromEntries(
-		Object.entries(toml.durableObjects ?? {}).map(([binding, d]) => [binding, typeof d === "string" ? d : d.className]),
+		Object.entries(toml.durableObjects ?? {})
+			.filter(([binding]) => !options.without?.includes(binding))
+			.map(([binding, d]) => [binding, typeof d === "string" ? d : d.className]),
 	);
 	const handle = await startWorker({
 		scriptPath,
-		bindings: { ...(toml.bindings as Record<string, string>), ...appBindings(options.link, options.perMinute) },
+		bindings: {
+			...(toml.bindings as Record<string, string>),
+			...appBindings(options.link, options.perMinute),
+			...options.bindings,
+		},
 		durableObjects,
 		storage: {
 			r2Buckets: toml.r2Buckets,

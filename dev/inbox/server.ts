@@ -5,7 +5,8 @@
  * callbacks the relay sent, the signed webhooks the worker sent out), the
  * worker's message records (each message's ref and status, and those not at
  * the relay yet) and a Server-Sent Events stream that tells the page when
- * any of them changes.
+ * any of them changes. With DEV_FALLBACK=1 it also takes the first relay down
+ * and brings it back (POST /api/primary), to watch mail go by the second route.
  */
 import { readFileSync } from "node:fs";
 import http from "node:http";
@@ -30,12 +31,23 @@ const MAIL_CSP =
 // Parts are served from the inbox's origin: never let one run as a page.
 const PART_CSP = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'";
 
+/** The first relay's switch (DEV_FALLBACK=1 only). */
+export interface PrimarySwitch {
+	set(mode: "up" | "down"): Promise<void>;
+	mode(): string;
+}
+
 export interface Inbox {
 	url: string;
 	close(): Promise<void>;
 }
 
-export async function startInbox(outbox: Outbox, activity: ActivityLog, records: WorkerRecords): Promise<Inbox> {
+export async function startInbox(
+	outbox: Outbox,
+	activity: ActivityLog,
+	records: WorkerRecords,
+	primary?: PrimarySwitch,
+): Promise<Inbox> {
 	const view = new MessageView(outbox);
 	const streams = new Set<http.ServerResponse>();
 
@@ -69,9 +81,10 @@ export async function startInbox(outbox: Outbox, activity: ActivityLog, records:
 		// Only this machine's own pages may read the inbox (no DNS rebinding).
 		const host = (req.headers.host ?? "").replace(/:\d+$/, "");
 		if (host !== "127.0.0.1" && host !== "localhost") return send(res, 421, "text/plain", "wrong host\n");
-		if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain", "GET only\n");
 		const url = new URL(req.url ?? "/", "http://inbox");
 		const path = url.pathname;
+		if (path === "/api/primary") return primarySwitch(req, res);
+		if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain", "GET only\n");
 
 		const file = STATIC[path];
 		if (file) return send(res, 200, file[1], page(file[0]));
@@ -117,6 +130,24 @@ export async function startInbox(outbox: Outbox, activity: ActivityLog, records:
 			"content-security-policy": PART_CSP,
 			"content-disposition": `${disposition}; filename*=UTF-8''${filename}`,
 		});
+	};
+
+	const primaryState = () => ({ switchable: Boolean(primary), mode: primary?.mode() ?? "up" });
+	// A JSON body only: a page of another origin cannot send one without a preflight this server never answers.
+	const primarySwitch = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+		if (req.method === "GET") return sendJson(res, primaryState());
+		if (req.method !== "POST" || !primary) return send(res, 405, "text/plain", "not here\n");
+		if (!req.headers["content-type"]?.startsWith("application/json"))
+			return send(res, 415, "text/plain", "JSON only\n");
+		let body = "";
+		for await (const chunk of req) body += chunk;
+		const mode = (JSON.parse(body || "{}") as { mode?: unknown }).mode;
+		if (mode !== "up" && mode !== "down") return send(res, 400, "text/plain", 'mode must be "up" or "down"\n');
+		await primary.set(mode);
+		console.log(`relay    │ the first relay is ${mode === "down" ? "down (refusing connections)" : "back up"}`);
+		const event = `event: primary\ndata: ${JSON.stringify(primaryState())}\n\n`;
+		for (const stream of streams) stream.write(event);
+		return sendJson(res, primaryState());
 	};
 
 	const openStream = (res: http.ServerResponse) => {

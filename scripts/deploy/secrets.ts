@@ -39,6 +39,8 @@ export const SECRETS: SecretSpec[] = [
 		what: "whsec_… secret that signs the events edgesend posts",
 		with: "EVENTS_WEBHOOK_URL",
 	},
+	{ name: "FALLBACK_SMTP_USER", what: "the second relay's user (docs/failover.md)", with: "FALLBACK_SMTP_HOST" },
+	{ name: "FALLBACK_SMTP_PASS", what: "the second relay's password", with: "FALLBACK_SMTP_HOST" },
 ];
 
 export interface SecretsReport {

@@ -22,6 +22,43 @@ const RejectedSchema = z.object({
 	reply: z.string(),
 });
 
+/** Which route took the message (docs/failover.md): the relay, or the second route after the relay failed. */
+export const RouteSchema = z.enum(["primary", "fallback"]).openapi("Route", {
+	description:
+		"The route the message went by: `primary`, or `fallback` (the second route, after the first failed before it could have the message, or while its circuit breaker was open). `id` is that route's id.",
+});
+
+const BreakerSchema = z
+	.object({
+		state: z.enum(["closed", "open", "half-open"]).openapi({
+			description:
+				"closed: in use; open: skipped until retryAt (sends go by the second route); half-open: one send is trying it",
+		}),
+		since: z.string().openapi({ description: "RFC 3339: when it took this state" }),
+		lastFailure: z.object({ at: z.string(), reason: z.string().openapi({ example: "connect: timeout" }) }).optional(),
+		retryAt: z.string().optional().openapi({ description: "Open: when one send may try the route again" }),
+	})
+	.openapi("Breaker");
+
+export const RelaysSchema = z
+	.object({
+		routes: z.array(
+			z.object({
+				name: RouteSchema,
+				kind: z.enum(["smtp", "engagelab-rest", "email-binding"]),
+				target: z.string().openapi({
+					description: "host:port, the REST API's URL, or FALLBACK_EMAIL",
+					example: "smtp.engagelab.net:465",
+				}),
+				breaker: BreakerSchema.nullable().openapi({ description: "null without the ROUTE_BREAKER binding" }),
+			}),
+		),
+		ignored: z.array(z.string()).openapi({ description: "Second routes set but not used: only one is" }),
+		fallbackLimitPerMinute: z.number().int().nullable().optional(),
+		fallbackOnLimit: z.boolean().optional(),
+	})
+	.openapi("Relays");
+
 export const WarningSchema = z.object({ code: z.string(), path: z.string(), message: z.string() });
 
 export const SentSchema = z
@@ -29,6 +66,7 @@ export const SentSchema = z
 		id: z
 			.string()
 			.openapi({ description: "The relay's id for the accepted mail", example: "1426390015358_15_6484_8661" }),
+		route: RouteSchema,
 		messageId: z.string().openapi({ description: "Our Message-ID header", example: "<a1b2c3@example.com>" }),
 		accepted: z.array(z.string()),
 		rejected: z.array(RejectedSchema),
@@ -56,6 +94,7 @@ export const MessageRecordSchema = z
 		status: MessageStatusSchema,
 		messageId: z.string(),
 		relayId: z.string().nullable(),
+		route: RouteSchema.nullable().openapi({ description: "The route it went by; null until sent" }),
 		from: z.string(),
 		to: z.array(z.string()),
 		subject: z.string(),

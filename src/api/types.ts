@@ -20,7 +20,7 @@ export interface LogFields {
 	failed?: number;
 	replayed?: boolean;
 	/** Whether the relay was reached on a warm pooled session or a new one (any new one in a batch: new). */
-	relay?: "warm" | "new";
+	relay?: "warm" | "new" | "fallback";
 }
 
 export interface AppEnv {

@@ -12,12 +12,13 @@
 import type { Config } from "../config";
 import type { Bindings } from "../env";
 import type { Permits } from "../limit";
+import { usesRest } from "../routes-config";
 import type { AsyncBindings } from "../send/accept";
 import { deliverMessages } from "../send/delivery";
 import type { Limiter } from "../send/limiter";
 import { type Problem, problem, type Rejected } from "../send/problem";
 import { COOL_MS } from "../send/smtp-problem";
-import { claimedMessage, readSpool } from "../send/spool";
+import { claimedMessage, readSpool, type Spooled } from "../send/spool";
 import { suppressedOf, suppressedReply } from "../send/suppression-check";
 import type { Delivered, Prepared } from "../send/types";
 import { type DueJob, sendJobs, webhookJobs } from "../store/jobs";
@@ -45,7 +46,7 @@ const ACK: JobVerdict = { kind: "ack" };
 /** One job's way through the batch. */
 interface Job {
 	ref: string;
-	bytes?: Uint8Array;
+	spooled?: Spooled;
 	claimed?: Claimed;
 	prepared?: Prepared;
 	delivered?: Delivered;
@@ -108,11 +109,12 @@ async function readAndClaim(ctx: SendJobsContext, job: Job, queued: DueJob[]): P
 		return;
 	}
 	try {
-		job.bytes = await readSpool(ctx.env.SPOOL, job.ref);
+		// The fields only where a REST route sends fields, not bytes.
+		job.spooled = await readSpool(ctx.env.SPOOL, job.ref, usesRest(ctx.config.routes));
 		const claim = await shard.claim(job.ref, ctx.now());
 		if (claim.kind === "claimed") {
 			job.claimed = claim;
-			if (!job.bytes) await finishWith(ctx, job, gone(), queued);
+			if (!job.spooled) await finishWith(ctx, job, gone(), queued);
 			return;
 		}
 		if (claim.kind === "wait") job.verdict = { kind: "again", dueAt: claim.dueAt };
@@ -128,7 +130,7 @@ async function readAndClaim(ctx: SendJobsContext, job: Job, queued: DueJob[]): P
 
 /** One lookup for every claimed recipient; a message left with none fails `recipient_suppressed`. */
 async function dropSuppressed(ctx: SendJobsContext, jobs: Job[], queued: DueJob[]): Promise<void> {
-	const claimed = jobs.filter((job) => job.claimed && job.bytes && job.verdict.kind === "retry");
+	const claimed = jobs.filter((job) => job.claimed && job.spooled && job.verdict.kind === "retry");
 	if (!claimed.length) return;
 	let suppressed: Set<string>;
 	try {
@@ -144,10 +146,10 @@ async function dropSuppressed(ctx: SendJobsContext, jobs: Job[], queued: DueJob[
 		return;
 	}
 	for (const job of claimed) {
-		const { claimed: claim, bytes } = job;
-		if (!claim || !bytes) continue;
+		const { claimed: claim, spooled } = job;
+		if (!claim || !spooled) continue;
 		const to = claim.to.filter((a) => !suppressed.has(a.toLowerCase()));
-		if (to.length) job.prepared = claimedMessage(claim, bytes, to);
+		if (to.length) job.prepared = claimedMessage(claim, spooled, to);
 		else {
 			const refused: Rejected[] = claim.to.map((address) => ({
 				address,
@@ -187,7 +189,8 @@ async function deliver(
 		await Promise.all(
 			group.map(async (job, index) => {
 				const delivered = report.results.get(index) as Delivered;
-				job.unused = !delivered.ok && delivered.release;
+				// A failure before DATA, or a message the second route took that the first never had.
+				job.unused = delivered.release === true;
 				job.delivered = delivered;
 				const relayId = await finishJob(ctx, job, outcomeOf(job.claimed as Claimed, delivered, ctx.now()), queued);
 				if (relayId) relayIds.push({ relayId, ref: job.ref });

@@ -13,7 +13,7 @@ import { notePlace, type StoreBindings, shardOf } from "../store/messages-client
 import { newRef, placeOf, SHARDS_PER_DAY, shardName } from "../store/ref";
 import type { Envelope } from "../store/types";
 import { DELIVERY_WINDOW_MS } from "../util/backoff";
-import { spool } from "./spool";
+import { spool, spoolKeys } from "./spool";
 import type { Prepared } from "./types";
 
 export type { SendJob };
@@ -34,6 +34,8 @@ export interface Sender {
 	owner: string;
 	apiUser: string;
 	ehloName: string;
+	/** Spool the message's fields beside its bytes: the provider's REST API is one of the routes. */
+	keepFields?: boolean;
 }
 
 /** What the record of `prepared` holds from the start, whatever its status. */
@@ -85,7 +87,7 @@ export async function acceptAsync(
 	const ref = newRef(createdAt, options.seed?.bytes);
 	const dueAt = sendAt !== undefined && sendAt > now ? sendAt : now;
 	await notePlace(env, sender.owner, ref);
-	await spool(env.SPOOL, ref, prepared.composed);
+	await spool(env.SPOOL, ref, prepared.composed, sender.keepFields ? prepared.input : undefined);
 	const shard = shardOf(env, ref);
 	const place = placeOf(ref);
 	if (!shard || !place) throw new Error(`internal: ${ref} names no shard`);
@@ -102,7 +104,7 @@ export async function acceptAsync(
 		now,
 	);
 	if (accepted.kind === "full") {
-		await env.SPOOL.delete(`spool/${ref}`).catch(() => {});
+		await env.SPOOL.delete(spoolKeys(ref)).catch(() => {});
 		return "full";
 	}
 	const jobs: DueJob[] = webhookJobs(shardName(place), accepted.outbox);

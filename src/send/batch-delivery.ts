@@ -26,6 +26,8 @@ export const notSentAfter536 = (): Delivered => ({
 	}),
 	release: true,
 	cool: false,
+	// Never at the relay: with FALLBACK_ON_LIMIT=on it may take the second route.
+	failover: "limit",
 });
 
 /** Delivers every admitted message (each within `deadline`, its permits'); the result map is keyed by request index. */

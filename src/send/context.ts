@@ -7,6 +7,7 @@
  */
 import type { Config } from "../config";
 import type { Bindings } from "../env";
+import { usesRest } from "../routes-config";
 import type { Sender } from "./accept";
 import type { Caller } from "./caller";
 import type { Limiter } from "./limiter";
@@ -31,6 +32,7 @@ export const senderOf = (ctx: SendContext): Sender => ({
 	owner: ctx.caller.id,
 	apiUser: ctx.config.smtp.user,
 	ehloName: ctx.config.smtp.ehloName,
+	keepFields: usesRest(ctx.config.routes),
 });
 
 /** Whether outbound event webhooks are configured (the URL and its secret): records then fill their outbox. */

@@ -14,9 +14,12 @@ import {
 	type SmtpSession,
 	type TransactionDeadline,
 } from "../smtp";
+import { LIMIT_CODE, mayFailOver, routeFault } from "./failover-rule";
 import { ProblemError, validationProblem } from "./problem";
+import { RestError } from "./rest-client";
+import { routeOutcome } from "./route-problem";
 import { configProblem, smtpOutcome } from "./smtp-problem";
-import type { Delivered, Prepared } from "./types";
+import type { Delivered, Prepared, RouteName } from "./types";
 
 /** The SMTP settings for one label (the AUTH user carries it). */
 export function smtpConfigFor(config: Config, labelId: string | undefined): SmtpConfig {
@@ -50,21 +53,46 @@ export function checkCapabilities(caps: Readonly<Capabilities>, prepared: Prepar
 	}
 }
 
-/** A failure before or around SMTP as a result (unknown errors are rethrown). */
+/**
+ * A failure on a route as a result (unknown errors are rethrown), with what
+ * the failover rule says of it: whether the message may move to the second
+ * route, and the route's fault for its breaker.
+ */
 export function failure(error: unknown): Extract<Delivered, { ok: false }> {
 	if (error instanceof ProblemError) return { ok: false, problem: error.problem, release: true, cool: false };
-	if (error instanceof SmtpError) return { ok: false, ...smtpOutcome(error) };
+	if (error instanceof SmtpError || error instanceof RestError) {
+		const outcome =
+			error instanceof SmtpError
+				? smtpOutcome(error)
+				: (routeOutcome(error) as NonNullable<ReturnType<typeof routeOutcome>>);
+		const moves = mayFailOver(error, { onLimit: true }).failover;
+		const limited = error instanceof SmtpError ? error.code === LIMIT_CODE : error.kind === "limit";
+		const fault = routeFault(error);
+		return {
+			ok: false,
+			...outcome,
+			...(moves ? { failover: limited ? "limit" : "route" } : {}),
+			...(fault === undefined ? {} : { fault }),
+		};
+	}
+	const other = routeOutcome(error);
+	if (other) return { ok: false, ...other };
 	if (error instanceof SmtpConfigError)
 		return { ok: false, problem: configProblem(error).problem, release: true, cool: false };
 	throw error;
 }
 
-/** The answer for a message the relay accepted. */
-export function sentResult(prepared: Prepared, delivery: Delivery): Delivered {
+/** The answer for a message a route accepted. */
+export function sentResult(
+	prepared: Prepared,
+	delivery: Pick<Delivery, "id" | "accepted" | "rejected">,
+	route: RouteName = "primary",
+): Extract<Delivered, { ok: true }> {
 	return {
 		ok: true,
 		sent: {
 			id: delivery.id,
+			route,
 			messageId: prepared.composed.messageId,
 			accepted: delivery.accepted,
 			rejected: [...(prepared.refused ?? []), ...delivery.rejected],

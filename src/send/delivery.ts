@@ -4,14 +4,31 @@
  * (SMTP_POOL, the RELAY_POOL binding) each message goes to a RelayPool object
  * that holds warm sessions; what no pool object takes, and everything with the
  * pool off, goes the direct way (batch-delivery.ts: sessions opened here).
+ *
+ * With a second route (issue 23), the first route's breaker is asked first
+ * (open: every message goes straight to the second route) and told what
+ * became of the messages; those the first route failed before it could have
+ * them (the failover rule) go to the second route, once (second-route.ts).
+ * The provider's REST API as the first route sends each message by itself.
  */
 import type { Config } from "../config";
 import type { Bindings } from "../env";
-import { errorFromData, type PoolJob, type PoolOutcome, sendThroughPool, shardName } from "../pool";
+import {
+	admitRoute,
+	errorFromData,
+	type PoolJob,
+	type PoolOutcome,
+	routeKey,
+	sendThroughPool,
+	shardName,
+} from "../pool";
 import { SmtpError, type TransactionDeadline } from "../smtp";
 import { deliverBatch, notSentAfter536 } from "./batch-delivery";
 import { MAX_SESSIONS, runPooled } from "./batch-plan";
 import { checkCapabilities, failure, sentResult, smtpConfigFor } from "./deliver";
+import { type Problem, problem } from "./problem";
+import { sendOverRoute } from "./route-send";
+import { deliverSecond, type Moving, report, requestIdOf } from "./second-route";
 import type { Admitted, Delivered, Prepared } from "./types";
 
 /** How the messages reached the relay (the HTTP door shows it as `Server-Timing: relay` and in its log line). */
@@ -19,6 +36,8 @@ export interface RelayUse {
 	ms: number;
 	/** Every message that reached the relay went on a session that was already open. */
 	warm: boolean;
+	/** A message went by the second route. */
+	fallback?: boolean;
 }
 
 export interface DeliveryReport {
@@ -39,6 +58,116 @@ export async function deliverMessages(
 	admitted: readonly Admitted[],
 	waitUntil: (work: Promise<void>) => void,
 	deadline?: TransactionDeadline,
+): Promise<DeliveryReport> {
+	const { primary, fallback } = config.routes;
+	// Without a second route the breaker changes nothing: every send tries the relay, as before.
+	const breakers = fallback ? env.ROUTE_BREAKER : undefined;
+	const key = routeKey(primary);
+	const started = Date.now();
+	const admission = admitted.length ? await admitRoute(breakers, key) : { verdict: "go" as const };
+	let first: DeliveryReport;
+	if (admission.verdict === "skip") {
+		const skipped = problem("relay_unavailable", "the relay is skipped while its circuit breaker is open", {
+			retryAfter: Math.ceil(admission.retryInMs / 1000),
+		});
+		const results = new Map<number, Delivered>(
+			admitted.map((a) => [a.index, { ok: false, problem: skipped, release: true, cool: false, failover: "route" }]),
+		);
+		first = { results };
+	} else {
+		first =
+			primary.kind === "smtp"
+				? await deliverOverRelay(env, config, admitted, waitUntil, deadline)
+				: await deliverOverRest(primary, config, admitted);
+		await report(breakers, key, [...first.results.values()]);
+	}
+	if (!fallback) return first;
+	const moving: Moving[] = [];
+	for (const item of admitted) {
+		const d = first.results.get(item.index);
+		if (d && !d.ok && (d.failover === "route" || (d.failover === "limit" && config.routes.fallbackOnLimit))) {
+			moving.push({ ...item, first: d });
+		}
+	}
+	if (!moving.length) return first;
+	const second = await deliverSecond(env, config, fallback, moving, waitUntil);
+	let took = false;
+	for (const [index, d] of second) {
+		first.results.set(index, d);
+		took ||= d.ok;
+	}
+	if (!took) return first;
+	return { results: first.results, relay: { ms: Date.now() - started, warm: false, fallback: true } };
+}
+
+/**
+ * Messages the first route's limiter refused: with FALLBACK_ON_LIMIT=on and a
+ * second route, that route takes them, within its own limit; undefined
+ * otherwise (the caller answers the 429).
+ */
+export async function deliverOverLimit(
+	env: Bindings,
+	config: Config,
+	refused: readonly Admitted[],
+	limited: Problem,
+	waitUntil: (work: Promise<void>) => void,
+): Promise<DeliveryReport | undefined> {
+	const { fallback, fallbackOnLimit } = config.routes;
+	if (!fallback || !fallbackOnLimit || !refused.length) return undefined;
+	const started = Date.now();
+	// No permit of the first route was taken: nothing to give back.
+	const first = { ok: false as const, problem: limited, release: false, cool: false };
+	const results = await deliverSecond(
+		env,
+		config,
+		fallback,
+		refused.map((a) => ({ ...a, first })),
+		waitUntil,
+	);
+	const took = [...results.values()].some((d) => d.ok);
+	return took ? { results, relay: { ms: Date.now() - started, warm: false, fallback: true } } : { results };
+}
+
+/** The provider's REST API as the first route: each message its own request. */
+async function deliverOverRest(
+	route: Extract<Config["routes"]["primary"], { kind: "engagelab-rest" }>,
+	config: Config,
+	admitted: readonly Admitted[],
+): Promise<DeliveryReport> {
+	const started = Date.now();
+	const results = new Map<number, Delivered>();
+	await runPooled(
+		admitted.map((item) => async () => {
+			const { prepared } = item;
+			try {
+				const delivery = await sendOverRoute(
+					route,
+					{
+						composed: prepared.composed,
+						...(prepared.input ? { input: prepared.input } : {}),
+						...(prepared.labelId === undefined ? {} : { labelId: prepared.labelId }),
+						requestId: await requestIdOf(prepared.composed.messageId),
+					},
+					{ ehloName: config.smtp.ehloName, ...(config.smtp.timeoutMs ? { timeoutMs: config.smtp.timeoutMs } : {}) },
+				);
+				results.set(item.index, sentResult(prepared, { ...delivery, rejected: [] }));
+			} catch (error) {
+				results.set(item.index, failure(error));
+			}
+		}),
+		MAX_SESSIONS,
+	);
+	const reached = [...results.values()].some((d) => d.ok);
+	return reached ? { results, relay: { ms: Date.now() - started, warm: false } } : { results };
+}
+
+/** The SMTP relay as the first route: the warm pool when on, else (and for what it does not take) direct sessions. */
+async function deliverOverRelay(
+	env: Bindings,
+	config: Config,
+	admitted: readonly Admitted[],
+	waitUntil: (work: Promise<void>) => void,
+	deadline: TransactionDeadline | undefined,
 ): Promise<DeliveryReport> {
 	const started = Date.now();
 	const results = new Map<number, Delivered>();

@@ -2,7 +2,8 @@
  * The send path's handle on the rate budgets (src/limit/budget.ts): one per
  * api_user (the relay counts per api_user, labels included), split over
  * several RateLimiter objects when its limit is large; one per public key
- * and client, one per public key. It remembers the state its last answer
+ * and client, one per public key; one for the second route
+ * (FALLBACK_RATE_LIMIT_PER_MINUTE). It remembers the state its last answer
  * reported, for the RateLimit headers.
  */
 import type { Config, PublicKey } from "../config";
@@ -55,6 +56,10 @@ function limiter(env: Bindings, name: string, limit: number, counting: Counting)
 		known: () => known,
 	};
 }
+
+/** A budget of sends under `name` (the second route's, apart from any api_user's), counted until settled. */
+export const limiterNamed = (env: Bindings, name: string, limit: number): Limiter =>
+	limiter(env, name, limit, "until-settled");
 
 /** The configured api_user's budget: sends, counted until settled. */
 export const userLimiter = (env: Bindings, config: Config) =>

@@ -52,9 +52,10 @@ export async function prepareMessage(
 		else body.labelId = caller.key.labelId;
 	}
 	const attachments = await resolveAttachments(body, bounds.maxBytes, bounds.fetches);
+	const fields = toMessageInput(body, attachments, config.tagsHeader);
 	let composed: ComposedMessage;
 	try {
-		composed = composeMessage(toMessageInput(body, attachments, config.tagsHeader), compose);
+		composed = composeMessage(fields, compose);
 	} catch (error) {
 		if (error instanceof MimeValidationError) throw validationProblem(fieldErrors(error.issues));
 		throw error;
@@ -67,6 +68,7 @@ export async function prepareMessage(
 	}
 	const prepared: Prepared = {
 		composed,
+		input: fields,
 		subject: body.subject,
 		utf8Paths: composed.smtpUtf8 ? utf8AddressPaths(body) : [],
 		tags: body.tags ?? [],

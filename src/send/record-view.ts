@@ -19,7 +19,7 @@ export type EventDetail = Record<string, string | number | boolean | null | obje
  */
 export type RecordView = Pick<
 	MessageRecord,
-	"ref" | "status" | "messageId" | "relayId" | "from" | "to" | "subject" | "attempts"
+	"ref" | "status" | "messageId" | "relayId" | "route" | "from" | "to" | "subject" | "attempts"
 > & {
 	createdAt: string;
 	sendAt: string | null;
@@ -39,6 +39,7 @@ export const recordView = (r: MessageRecord, events?: MessageEvent[]): RecordVie
 	status: r.status,
 	messageId: r.messageId,
 	relayId: r.relayId,
+	route: r.route,
 	from: r.from,
 	to: r.to,
 	subject: r.subject,

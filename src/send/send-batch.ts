@@ -11,7 +11,7 @@ import { asyncBindings, backlogFull, refusePublicAsync, sendAtOf } from "./async
 import { runPooled } from "./batch-plan";
 import { publishes, type SendContext, senderOf } from "./context";
 import { failure } from "./deliver";
-import { deliverMessages, type RelayUse } from "./delivery";
+import { deliverMessages, deliverOverLimit, type RelayUse } from "./delivery";
 import { limitedProblem } from "./limiter";
 import { BatchEnvelopeSchema } from "./message-schema";
 import { messageSeed, seededCompose } from "./message-seed";
@@ -105,20 +105,28 @@ export async function sendBatch(ctx: SendContext, input: unknown, options: Batch
 	if (!ready.length) return { kind: "delivered", results };
 	const permits = await ctx.limiter.acquire(ready.length);
 	const admitted = ready.slice(0, permits.granted);
-	for (const { index } of ready.slice(permits.granted)) {
-		results[index] = limitedProblem(permits.retryAfterMs, "the api_user");
-	}
-	if (admitted.length) await ctx.beforeDelivery();
+	const refused = ready.slice(permits.granted);
+	const limited = limitedProblem(permits.retryAfterMs, "the api_user");
+	for (const { index } of refused) results[index] = limited;
+	if (admitted.length || (refused.length && config.routes.fallbackOnLimit)) await ctx.beforeDelivery();
 	const report = await deliverMessages(ctx.env, config, admitted, ctx.background, permits.deadline);
 	const all = [...report.results.values()];
 	await settle(ctx.limiter, permits, all);
+	// FALLBACK_ON_LIMIT=on: what the api_user's limit refused goes by the second route, outside the grant.
+	const over = await deliverOverLimit(ctx.env, config, refused, limited, ctx.background);
+	const overResults = over?.results ?? new Map<number, Delivered>();
+	if (over) {
+		const overRefs = await recordDeliveries(ctx, refused, overResults);
+		for (const [index, d] of overResults) results[index] = asItem(d, overRefs.get(index));
+	}
 	const refs = await recordDeliveries(ctx, admitted, report.results);
 	for (const [index, d] of report.results) results[index] = asItem(d, refs.get(index));
+	const relay = over?.relay && report.relay ? { ...report.relay, fallback: true } : (report.relay ?? over?.relay);
 	return {
 		kind: "delivered",
 		results,
-		sent: all.filter((d) => d.ok).length,
-		...(report.relay ? { relay: report.relay } : {}),
+		sent: [...all, ...overResults.values()].filter((d) => d.ok).length,
+		...(relay ? { relay } : {}),
 	};
 }
 

@@ -8,7 +8,7 @@
 import { type Accepted, acceptAsync } from "./accept";
 import { asyncBindings, backlogFull, refusePublicAsync, sendAtOf } from "./async-rules";
 import { publishes, type SendContext, senderOf } from "./context";
-import { deliverMessages, type RelayUse } from "./delivery";
+import { type DeliveryReport, deliverMessages, deliverOverLimit, type RelayUse } from "./delivery";
 import { limitedProblem } from "./limiter";
 import { messageSeed, seededCompose } from "./message-seed";
 import { messageBounds, prepareMessage } from "./prepare";
@@ -17,7 +17,7 @@ import { settle } from "./settle";
 import { storeOf } from "./store-access";
 import { suppressedOf, withoutSuppressed } from "./suppression-check";
 import { recordDeliveries } from "./sync-record";
-import type { Delivered, Prepared } from "./types";
+import type { Admitted, Delivered, Prepared } from "./types";
 
 export type SendOutcome =
 	/** Accepted for later: the consumer delivers it (status queued, or scheduled for its sendAt). */
@@ -49,16 +49,27 @@ export async function sendMessage(
 	if (options.async || prepared.sendAt !== undefined)
 		return { kind: "accepted", accepted: await sendLater(ctx, prepared, seed) };
 	const permits = await ctx.limiter.acquire(1);
-	if (!permits.granted) throw ProblemError.of(limitedProblem(permits.retryAfterMs, "the api_user"));
-	await ctx.beforeDelivery();
 	const admitted = [{ index: 0, prepared }];
+	if (!permits.granted) {
+		const limited = limitedProblem(permits.retryAfterMs, "the api_user");
+		if (!ctx.config.routes.fallbackOnLimit) throw ProblemError.of(limited);
+		await ctx.beforeDelivery();
+		const over = await deliverOverLimit(ctx.env, ctx.config, admitted, limited, ctx.background);
+		if (!over) throw ProblemError.of(limited);
+		return delivered(ctx, admitted, over);
+	}
+	await ctx.beforeDelivery();
 	const report = await deliverMessages(ctx.env, ctx.config, admitted, ctx.background, permits.deadline);
-	const delivered = report.results.get(0) as Delivered;
-	await settle(ctx.limiter, permits, [delivered]);
+	await settle(ctx.limiter, permits, [report.results.get(0) as Delivered]);
+	return delivered(ctx, admitted, report);
+}
+
+/** The outcome of a delivery, recorded. */
+async function delivered(ctx: SendContext, admitted: Admitted[], report: DeliveryReport): Promise<SendOutcome> {
 	const ref = (await recordDeliveries(ctx, admitted, report.results)).get(0);
 	return {
 		kind: "delivered",
-		delivered,
+		delivered: report.results.get(0) as Delivered,
 		...(ref ? { ref } : {}),
 		...(report.relay ? { relay: report.relay } : {}),
 	};

@@ -8,9 +8,13 @@ import type { Limiter } from "./limiter";
 import { COOL_MS } from "./smtp-problem";
 import type { Delivered } from "./types";
 
-/** What deliveries mean for their permits: the unused go back, the others reached the relay; a 536 cools it. */
+/**
+ * What deliveries mean for their permits: the unused go back (a failure
+ * before DATA, and a message the second route took that the first never
+ * had), the others reached the relay; a 536 cools it.
+ */
 export function permitOutcome(results: readonly Delivered[]): { sent: number; released: number; cool: boolean } {
-	const released = results.filter((r) => !r.ok && r.release).length;
+	const released = results.filter((r) => r.release).length;
 	return { sent: results.length - released, released, cool: results.some((r) => !r.ok && r.cool) };
 }
 

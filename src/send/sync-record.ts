@@ -26,11 +26,16 @@ function syncInput(ctx: SendContext, admitted: Admitted, delivered: Delivered, n
 		...recordBase(senderOf(ctx), admitted.prepared, ref, now, publishes(ctx.config)),
 		status: statusOf(delivered),
 		relayId: delivered.ok ? delivered.sent.id : null,
-		route: delivered.ok || delivered.problem.smtp ? "primary" : null,
+		route: delivered.ok ? delivered.sent.route : delivered.problem.smtp ? "primary" : null,
 		sentAt: delivered.ok ? now : null,
 		lastError: delivered.ok ? null : errorOf(delivered.problem),
 		detail: delivered.ok
-			? { relayId: delivered.sent.id, accepted: delivered.sent.accepted, rejected: delivered.sent.rejected }
+			? {
+					relayId: delivered.sent.id,
+					route: delivered.sent.route,
+					accepted: delivered.sent.accepted,
+					rejected: delivered.sent.rejected,
+				}
 			: errorOf(delivered.problem),
 	};
 }

@@ -4,13 +4,15 @@
  * message (deliver.ts). Plain data; every stage imports it from here, so no
  * two stages import each other for a type.
  */
-import type { ComposedMessage } from "../mime";
+import type { ComposedMessage, MessageInput } from "../mime";
 import type { Addresses, Tag } from "../store/types";
 import type { Problem, Rejected } from "./problem";
 
 /** A message ready for the relay. */
 export interface Prepared {
 	composed: ComposedMessage;
+	/** What it was composed from: the provider's REST route sends fields, not bytes (absent for a spooled message). */
+	input?: MessageInput;
 	/** Its Subject, as the record keeps it. */
 	subject: string;
 	/** As the AUTH user's suffix: `api_user#<labelId>`. */
@@ -33,14 +35,36 @@ export interface Admitted {
 	prepared: Prepared;
 }
 
+/** Which route a message went by (issue 23): the first, or the second after the first failed or was skipped. */
+export type { RouteName } from "../store/types";
+
+import type { RouteName } from "../store/types";
+
 /** What the relay accepted for one message. */
 export interface Sent {
+	/** The route's own id for the message. */
 	id: string;
+	route: RouteName;
 	messageId: string;
 	accepted: string[];
 	rejected: Rejected[];
 	warnings: { code: string; path: string; message: string }[];
 }
 
-/** What became of one message on a session. */
-export type Delivered = { ok: true; sent: Sent } | { ok: false; problem: Problem; release: boolean; cool: boolean };
+/**
+ * What became of one message on a route. A failure says, from its cause
+ * (failover-rule.ts), whether the message may go to the second route
+ * (`failover`: for the route's failure, or for the primary's rate limit) and
+ * what the route's breaker should hear (`fault`). A message the second route
+ * took after the first never had it gives the first's permit back (`release`).
+ */
+export type Delivered =
+	| { ok: true; sent: Sent; release?: boolean }
+	| {
+			ok: false;
+			problem: Problem;
+			release: boolean;
+			cool: boolean;
+			failover?: "route" | "limit";
+			fault?: string;
+	  };

@@ -45,6 +45,7 @@ import {
 import { type Cursor, getRecord, type ListFilter, listRecords } from "./shard-read";
 import { SHARD_SCHEMA } from "./shard-rows";
 import { nextShardWake, shardEmpty, sweepShard } from "./shard-sweep";
+import { spoolKeys } from "./spool-keys";
 import { Sql } from "./sql";
 import { retentionMs, SWEEP_AFTER_MS } from "./timing";
 import type { LinkedEvent, MessageEvent, MessageRecord } from "./types";
@@ -203,7 +204,7 @@ export class MessageShard extends DurableObject<ShardEnv> {
 		const indexed = await this.#reindex(found.unindexed, now);
 		let unspooled = 0;
 		if (found.spoolRefs.length && this.env.SPOOL) {
-			await this.env.SPOOL.delete(found.spoolRefs.map((ref) => `spool/${ref}`));
+			await this.env.SPOOL.delete(found.spoolRefs.flatMap(spoolKeys));
 			this.#tx(() => {
 				for (const ref of found.spoolRefs) this.#sql.run("UPDATE messages SET spooled = 0 WHERE ref = ?", ref);
 			});

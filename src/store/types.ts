@@ -92,6 +92,9 @@ export interface MessageEvent {
 	detail?: JsonObject;
 }
 
+/** Which route a message went by: the first, or the second (issue 23). */
+export type RouteName = Route;
+
 export interface MessageRecord {
 	ref: string;
 	owner: string;
@@ -101,6 +104,7 @@ export interface MessageRecord {
 	/** The first relay id; `relayIds` has every one (a partial retry is a message of its own at the relay). */
 	relayId: string | null;
 	relayIds: string[];
+	/** The route of its delivery; null until one reached a relay. */
 	route: Route | null;
 	from: string;
 	to: string[];

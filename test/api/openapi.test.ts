@@ -33,6 +33,7 @@ describe("GET /openapi.json", () => {
 				"post /v1/send",
 				"post /v1/batch",
 				"get /v1/limits",
+				"get /v1/relays",
 				"get /healthz",
 				"get /openapi.json",
 				"post /v1/events/engagelab",

@@ -29,6 +29,15 @@ describe("the secrets a deploy reports missing", () => {
 		expect(unset("SMTP_USER", "SMTP_PASS", "API_KEYS", "WEBHOOK_SECRET")).toEqual([
 			"ENGAGELAB_WEBHOOK_KEY",
 			"EVENTS_WEBHOOK_SECRET",
+			"FALLBACK_SMTP_USER",
+			"FALLBACK_SMTP_PASS",
+		]);
+	});
+
+	it("asks for the second relay's credentials once FALLBACK_SMTP_HOST is set", () => {
+		expect(missing("SMTP_USER", "SMTP_PASS", "API_KEYS", "FALLBACK_SMTP_HOST")).toEqual([
+			"FALLBACK_SMTP_USER",
+			"FALLBACK_SMTP_PASS",
 		]);
 	});
 });

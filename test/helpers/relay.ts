@@ -40,6 +40,11 @@ export class RelayHandle {
 		await control(`/relays/${this.port}/reset`, { method: "POST" });
 	}
 
+	/** `down`: the port refuses connections; `up`: the relay is back on it; `hang`: connections are taken, never greeted. */
+	async setMode(mode: "up" | "down" | "hang"): Promise<void> {
+		await control(`/relays/${this.port}/mode`, { method: "POST", body: JSON.stringify({ mode }) });
+	}
+
 	async stop(): Promise<void> {
 		await control(`/relays/${this.port}`, { method: "DELETE" });
 	}
@@ -56,6 +61,7 @@ export const sharedRelays = {
 	starttls: () => new RelayHandle(inject("relayStartTlsPort")),
 	tls: () => new RelayHandle(inject("relayTlsPort")),
 	plain: () => new RelayHandle(inject("relayPlainPort")),
+	fallback: () => new RelayHandle(inject("relayFallbackPort")),
 };
 
 /** The bytes of a recorded message (recorded as latin1 text). */

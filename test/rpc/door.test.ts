@@ -44,7 +44,7 @@ describe("EdgeSend over a binding", () => {
 				{ filename: "view.bin", content: bytes.subarray(10, 20) },
 			],
 		});
-		expect(sent).toMatchObject({ accepted: ["ben@example.com"], rejected: [], warnings: [] });
+		expect(sent).toMatchObject({ route: "primary", accepted: ["ben@example.com"], rejected: [], warnings: [] });
 		if ("dryRun" in sent || "status" in sent) throw new Error("neither a dry run nor accepted for later");
 		const [message] = await recorded(tag);
 		expect(message.queueId).toBe(sent.id);

@@ -22,6 +22,7 @@ function row(m) {
 		el(
 			"span",
 			{ className: "small" },
+			m.route === "fallback" ? el("span", { className: "label route", textContent: "second route" }) : null,
 			m.labelId ? el("span", { className: "label", textContent: `label ${m.labelId}` }) : null,
 			`to ${m.to}`,
 		),
@@ -90,6 +91,7 @@ function showMeta() {
 		["Date", m.date ? new Date(m.date).toLocaleString() : ""],
 		["Envelope", `${m.mailFrom} → ${m.rcptTo.join(", ")}`],
 		["Auth user", m.authUser + (m.labelId ? `  (label ${m.labelId})` : "")],
+		["Route", m.route === "fallback" ? "fallback (the second local relay)" : m.route && "primary"],
 		["edgesend ref", record?.ref],
 		["Relay id", m.relayId],
 		["Message-ID", m.messageId],
@@ -234,6 +236,27 @@ async function loadRecords() {
 	showRecords(await (await fetch("/api/records")).json());
 }
 
+// DEV_FALLBACK=1: the first relay's switch, to watch mail take the second route.
+function showPrimary(state) {
+	const button = $("primary-switch");
+	button.hidden = !state.switchable;
+	button.dataset.mode = state.mode;
+	button.textContent = state.mode === "down" ? "First relay is down · bring it back" : "Take the first relay down";
+}
+$("primary-switch").addEventListener("click", async () => {
+	const mode = $("primary-switch").dataset.mode === "down" ? "up" : "down";
+	const res = await fetch("/api/primary", {
+		method: "POST",
+		headers: { "content-type": "application/json" },
+		body: JSON.stringify({ mode }),
+	});
+	if (res.ok) showPrimary(await res.json());
+});
+events.addEventListener("primary", (event) => showPrimary(JSON.parse(event.data)));
+
 loadActivity();
 loadRecords();
 loadList();
+fetch("/api/primary")
+	.then((res) => res.json())
+	.then(showPrimary);
