@@ -1,6 +1,6 @@
 /** The pool part: warm relay sessions held by RelayPool objects, and the Worker's way to them. */
 export { type PoolOutcome, type PoolTarget, SHARDS, sendThroughPool, shardName } from "./client.ts";
-export { errorFromData, type PoolJob, type PoolReply, type PoolSmtpConfig } from "./job.ts";
+export { errorFromData, type PoolJob, type PoolMessage, type PoolReply, type PoolSmtpConfig } from "./job.ts";
 export { type PoolStats, RelayPool } from "./relay-pool.ts";
 export { MAX_AGE_MS, MAX_MESSAGES, MAX_SOCKETS } from "./sessions.ts";
 

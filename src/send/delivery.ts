@@ -7,7 +7,7 @@
  */
 import type { Config } from "../config";
 import type { Bindings } from "../env";
-import { errorFromData, type PoolJob, type PoolOutcome, sendThroughPool, shardName } from "../pool";
+import { errorFromData, type PoolMessage, type PoolOutcome, sendThroughPool, shardName } from "../pool";
 import { SmtpError, type TransactionDeadline } from "../smtp";
 import { deliverBatch, notSentAfter536 } from "./batch-delivery";
 import { MAX_SESSIONS, runPooled } from "./batch-plan";
@@ -90,7 +90,7 @@ function jobFor(
 	smtp: ReturnType<typeof smtpConfigFor>,
 	idleMs: number,
 	deadline: TransactionDeadline | undefined,
-): PoolJob {
+): PoolMessage {
 	const { envelope, size, eightBit, smtpUtf8 } = prepared.composed;
 	const job = { smtp, envelope, size, eightBit, smtpUtf8, body: prepared.composed.body(), idleMs };
 	return deadline ? { ...job, deadline } : job;
@@ -111,10 +111,10 @@ function fromPool(prepared: Prepared, outcome: Exclude<PoolOutcome, { kind: "dir
 			throw new Error("internal: the pool found the message unfit, the capabilities do not say why");
 		case "lost":
 			return failure(
-				new SmtpError(
-					`the relay pool was lost during the transaction (${outcome.detail}): the message may have been accepted`,
-					{ stage: "message", kind: "unknown" },
-				),
+				new SmtpError(`the call to the relay pool failed (${outcome.detail}): the message may have been accepted`, {
+					stage: "message",
+					kind: "unknown",
+				}),
 			);
 	}
 }
