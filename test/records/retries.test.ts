@@ -2,11 +2,11 @@
  * What happens to an async send the relay does not take at once: transient
  * replies retried with backoff at the consumer's clock (the test moves it),
  * a recipient refused for now retried alone (its own relay id matched by
- * provider events),
+ * provider events) and its message no longer cancelable (finding 11),
  * 536 cools the limiter, past 24 h it fails; batches and public keys.
  */
 import { describe, expect, it } from "vitest";
-import { auth, call, message, post, relayAt } from "../api/support";
+import { auth, call, message, post, problemOf, relayAt } from "../api/support";
 import { postCallback, statusCallback } from "../events/support";
 import { startFaultRelay } from "../helpers/faults";
 import { startRelay } from "../helpers/relay";
@@ -83,6 +83,34 @@ describe("retries", () => {
 			const record = await recordOf(body.ref);
 			expect(record.status).toBe("delivered");
 			expect(record.events.at(-1)).toMatchObject({ type: "delivered", detail: { recipient: "amy@example.com" } });
+		} finally {
+			await faults.stop();
+		}
+	});
+
+	it("DELETE while a partial 4xx's retry is pending: 409 saying why, and the retry reaches the refused recipient once", async () => {
+		const faults = await startFaultRelay({
+			security: "starttls",
+			acrossConnections: true,
+			at: { rcpt: [null, { reply: "451 4.2.1 Try amy later" }] },
+		});
+		try {
+			const at = relayAt(faults.port);
+			const { body } = await sendAsync("partial-cancel", at, { to: ["ben@example.com", "amy@example.com"] });
+			const start = Date.now();
+			await consume([body.ref], at, start);
+			expect(await recordOf(body.ref)).toMatchObject({ status: "queued", attempts: 1 });
+			// Ben has it already: a cancel now would announce message.canceled for a message that went out.
+			const refused = await call(`/v1/messages/${body.ref}`, { method: "DELETE", headers: auth });
+			expect(refused.status).toBe(409);
+			const problem = await problemOf(refused);
+			expect(problem.code).toBe("message_not_cancelable");
+			expect(problem.detail).toContain("the relay already has it for some recipients");
+			await consume([body.ref], at, start + 2 * 60 * MINUTE);
+			const record = await recordOf(body.ref);
+			expect(record).toMatchObject({ status: "sent", attempts: 2 });
+			expect(record.events.map((e) => e.type)).toEqual(["queued", "attempt_failed", "sent"]);
+			expect((await faults.record()).messages.map((m) => m.rcptTo)).toEqual([["ben@example.com"], ["amy@example.com"]]);
 		} finally {
 			await faults.stop();
 		}
