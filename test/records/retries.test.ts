@@ -15,6 +15,20 @@ import { ASYNC, consume, recordOf, sendAsync, spooled, sweepOf } from "./support
 
 const MINUTE = 60_000;
 
+/** An async send to ben and amy, its first attempt made: ben has it, amy got 451 and waits for the retry. */
+async function partlyDelivered(tag: string) {
+	const faults = await startFaultRelay({
+		security: "starttls",
+		acrossConnections: true,
+		at: { rcpt: [null, { reply: "451 4.2.1 Try amy later" }] },
+	});
+	const at = relayAt(faults.port);
+	const { body } = await sendAsync(tag, at, { to: ["ben@example.com", "amy@example.com"] });
+	const start = Date.now();
+	await consume([body.ref], at, start);
+	return { faults, at, body, start };
+}
+
 describe("retries", () => {
 	it("451 twice then 250: sent after 3 attempts, each attempt in the events, nothing early", async () => {
 		const faults = await startFaultRelay({
@@ -54,16 +68,8 @@ describe("retries", () => {
 	});
 
 	it("a 451 for one recipient retries only that recipient; the others get the message once", async () => {
-		const faults = await startFaultRelay({
-			security: "starttls",
-			acrossConnections: true,
-			at: { rcpt: [null, { reply: "451 4.2.1 Try amy later" }] },
-		});
+		const { faults, at, body, start } = await partlyDelivered("partial-451");
 		try {
-			const at = relayAt(faults.port);
-			const { body } = await sendAsync("partial-451", at, { to: ["ben@example.com", "amy@example.com"] });
-			const start = Date.now();
-			await consume([body.ref], at, start);
 			const waiting = await recordOf(body.ref);
 			expect(waiting).toMatchObject({ status: "queued", attempts: 1 });
 			expect(JSON.stringify(waiting.lastError)).toContain("451");
@@ -89,16 +95,8 @@ describe("retries", () => {
 	});
 
 	it("DELETE while a partial 4xx's retry is pending: 409 saying why, and the retry reaches the refused recipient once", async () => {
-		const faults = await startFaultRelay({
-			security: "starttls",
-			acrossConnections: true,
-			at: { rcpt: [null, { reply: "451 4.2.1 Try amy later" }] },
-		});
+		const { faults, at, body, start } = await partlyDelivered("partial-cancel");
 		try {
-			const at = relayAt(faults.port);
-			const { body } = await sendAsync("partial-cancel", at, { to: ["ben@example.com", "amy@example.com"] });
-			const start = Date.now();
-			await consume([body.ref], at, start);
 			expect(await recordOf(body.ref)).toMatchObject({ status: "queued", attempts: 1 });
 			// Ben has it already: a cancel now would announce message.canceled for a message that went out.
 			const refused = await call(`/v1/messages/${body.ref}`, { method: "DELETE", headers: auth });
