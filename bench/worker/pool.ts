@@ -5,7 +5,7 @@
  */
 
 import { composeMessage } from "../../src/mime/index.ts";
-import { type PoolJob, type RelayPool, sendThroughPool, shardName } from "../../src/pool/index.ts";
+import { type PoolMessage, type RelayPool, sendThroughPool, shardName } from "../../src/pool/index.ts";
 import { SmtpSession } from "../../src/smtp/index.ts";
 import { toMessageInput } from "../lib/edgesend-input.ts";
 import { ehloName, jobMessages, type PoolSendJob, type PoolSendResult, relayCredentials } from "../lib/jobs.ts";
@@ -29,7 +29,7 @@ export async function sendOne(
 		}
 	};
 	if (job.via === "direct") return direct(false);
-	const pooled = (): PoolJob => ({
+	const pooled = (): PoolMessage => ({
 		smtp,
 		envelope: composed.envelope,
 		size: composed.size,

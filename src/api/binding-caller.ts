@@ -11,7 +11,7 @@ export const BINDING_CALLER: unique symbol = Symbol("edgesend.binding-caller");
 
 /** What the door says about who holds the binding. */
 export interface BindingCallerMark {
-	/** From the binding's `props.caller` when the deployer set one, else "binding". */
+	/** From the binding's `props.caller` when the deployer set one, else "binding" (an invalid one never gets here: rpc/call.ts). */
 	name: string;
 }
 

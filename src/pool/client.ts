@@ -5,9 +5,16 @@
  * sends stays on the same warm sessions. A shard that answered busy is skipped
  * by this isolate for a moment instead of being asked again at once, and so is
  * one this isolate already has as many calls open to as it could take.
+ *
+ * A call that fails is not proof that nothing was sent, nor that something
+ * was: the runtime reads the body stream as soon as it crosses RPC. Unless
+ * not one byte of it was read, the Worker asks the object whether the job's
+ * content started (job-marks.ts), and sends directly only on its word that it
+ * never did and never will.
  */
 
-import type { PoolJob, PoolReply } from "./job.ts";
+import type { PoolMessage, PoolReply } from "./job.ts";
+import type { AbandonAnswer } from "./job-marks.ts";
 import type { RelayPool } from "./relay-pool.ts";
 import { MAX_SOCKETS } from "./sessions.ts";
 
@@ -56,15 +63,16 @@ export const shardName = (host: string, port: number, authUser: string, shard: n
 export async function sendThroughPool(
 	target: PoolTarget,
 	name: (shard: number) => string,
-	job: () => PoolJob,
+	job: () => PoolMessage,
 ): Promise<PoolOutcome> {
 	for (let shard = 0; shard < (target.shards ?? SHARDS); shard++) {
 		const objectName = name(shard);
 		if ((busyUntil.get(objectName) ?? 0) > Date.now()) continue;
 		if ((inFlight.get(objectName) ?? 0) >= inFlightCap(objectName)) continue;
 		const { namespace, locationHint } = target;
-		const stub = namespace.get(namespace.idFromName(objectName), locationHint ? { locationHint } : undefined);
-		const attempt = job();
+		const stubOf = () => namespace.get(namespace.idFromName(objectName), locationHint ? { locationHint } : undefined);
+		const stub = stubOf();
+		const attempt = { ...job(), jobId: crypto.randomUUID() };
 		let pulled = false;
 		const body = watchPulls(attempt.body, () => {
 			pulled = true;
@@ -76,7 +84,8 @@ export async function sendThroughPool(
 		} catch (error) {
 			// Without the content no message can have been delivered: safe to send it directly.
 			if (!pulled) return { kind: "direct" };
-			return { kind: "lost", detail: error instanceof Error ? error.message : String(error) };
+			// A stub that threw may be broken: ask on a new one.
+			return afterFailedCall(stubOf(), attempt.jobId, error);
 		} finally {
 			inFlight.set(objectName, (inFlight.get(objectName) ?? 1) - 1);
 		}
@@ -88,6 +97,28 @@ export async function sendThroughPool(
 		busyUntil.set(objectName, Date.now() + BUSY_SKIP_MS);
 	}
 	return { kind: "direct" };
+}
+
+/**
+ * The call for `jobId` failed after its body was read: the object's word on
+ * whether the content started decides. No word (the object unreachable too)
+ * counts as started: the message may be at the relay.
+ */
+export async function afterFailedCall(
+	stub: { abandon(jobId: string): Promise<AbandonAnswer> },
+	jobId: string,
+	error: unknown,
+): Promise<Extract<PoolOutcome, { kind: "direct" | "lost" }>> {
+	const failure = error instanceof Error ? error.message : String(error);
+	let answer: AbandonAnswer;
+	try {
+		answer = await stub.abandon(jobId);
+	} catch (askError) {
+		const why = askError instanceof Error ? askError.message : String(askError);
+		return { kind: "lost", detail: `${failure}; the pool could not say whether the content had started: ${why}` };
+	}
+	if (answer === "abandoned") return { kind: "direct" };
+	return { kind: "lost", detail: `${failure}, after the content had started` };
 }
 
 /** The same bytes, calling `onPull` once the first byte is asked for. */

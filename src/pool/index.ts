@@ -7,7 +7,7 @@
 export { admitRoute, CACHE_MS, forgetBreakers, reportRoute } from "./breaker-client.ts";
 export { type Admission, BREAKER, type BreakerPosition } from "./breaker-state.ts";
 export { type PoolOutcome, type PoolTarget, SHARDS, sendThroughPool, shardName } from "./client.ts";
-export { errorFromData, type PoolJob, type PoolReply, type PoolSmtpConfig } from "./job.ts";
+export { errorFromData, type PoolJob, type PoolMessage, type PoolReply, type PoolSmtpConfig } from "./job.ts";
 export { type PoolStats, RelayPool } from "./relay-pool.ts";
 export { type BreakerView, RouteBreaker, routeKey } from "./route-breaker.ts";
 export { MAX_AGE_MS, MAX_MESSAGES, MAX_SOCKETS } from "./sessions.ts";

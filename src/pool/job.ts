@@ -18,6 +18,11 @@ export type PoolSmtpConfig = Omit<SmtpConfig, "connector" | "trace">;
 
 /** One composed message for the pool to deliver. */
 export interface PoolJob {
+	/**
+	 * Chosen by the Worker, new for every call: what it names when its call
+	 * failed and it asks the object whether the content started (RelayPool.abandon).
+	 */
+	jobId: string;
 	smtp: PoolSmtpConfig;
 	envelope: { from: string; to: string[] };
 	size: number;
@@ -30,6 +35,9 @@ export interface PoolJob {
 	/** The permit's deadline (smtp/deadline.ts): waiting for a session counts against it, as the transaction does. */
 	deadline?: TransactionDeadline;
 }
+
+/** A job as the Worker composes it; `sendThroughPool` adds a new `jobId` to each call. */
+export type PoolMessage = Omit<PoolJob, "jobId">;
 
 /** An SmtpError as plain data. */
 export interface SmtpErrorData {

@@ -10,10 +10,16 @@
  * once on a new session: without its content the relay has nothing to
  * deliver. After the final dot any failure is reported as it is (delivery
  * unknown), never retried.
+ *
+ * Just before the first byte of content goes to the relay the job is marked
+ * started, durably (job-marks.ts): a Worker whose call failed asks `abandon`
+ * whether the relay could have the message, and sends it directly only when
+ * it could not.
  */
 import { DurableObject } from "cloudflare:workers";
 import { type Delivery, type OutgoingMessage, SmtpError } from "../smtp";
 import { errorData, type PoolJob, type PoolReply } from "./job";
+import { type AbandonAnswer, JobMarks } from "./job-marks";
 import { type Lease, SessionSet } from "./sessions";
 
 /** What `stats()` tells (tests, the bench). */
@@ -25,9 +31,16 @@ export interface PoolStats {
 
 export class RelayPool extends DurableObject {
 	readonly #sessions = new SessionSet();
+	readonly #marks: JobMarks;
+
+	constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
+		super(ctx, env);
+		this.#marks = new JobMarks(ctx.storage);
+	}
 
 	async deliver(job: PoolJob): Promise<PoolReply> {
 		let consumed = false;
+		const marks = this.#marks;
 		const message: OutgoingMessage = {
 			envelope: job.envelope,
 			size: job.size,
@@ -35,7 +48,7 @@ export class RelayPool extends DurableObject {
 			smtpUtf8: job.smtpUtf8,
 			body: () => {
 				consumed = true;
-				return job.body;
+				return startedBody(marks, job);
 			},
 		};
 		let lease: Lease | null = null;
@@ -80,9 +93,29 @@ export class RelayPool extends DurableObject {
 		}
 	}
 
+	/**
+	 * The Worker's call for `jobId` failed: whether its content started (the
+	 * relay may have the message); if it had not, it never will.
+	 */
+	abandon(jobId: string): AbandonAnswer {
+		return this.#marks.abandon(jobId);
+	}
+
 	stats(): PoolStats {
 		return { sockets: this.#sessions.sockets, highWater: this.#sessions.highWater, opened: this.#sessions.opened };
 	}
+}
+
+/** The job's body, its first byte held back until the job is durably marked started. */
+async function* startedBody(marks: JobMarks, job: PoolJob): AsyncGenerator<Uint8Array, void, undefined> {
+	try {
+		await marks.start(job.jobId);
+	} catch (error) {
+		job.body.cancel().catch(() => {});
+		throw error;
+	}
+	// Leaving early (a failed write) cancels the stream.
+	yield* job.body;
 }
 
 /**

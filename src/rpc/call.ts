@@ -11,10 +11,30 @@ import type { EdgeSendMessage, SendOptions } from "./types";
 
 /** A caller name from the binding's props (set by whoever deploys the calling Worker). */
 const CALLER_NAME = /^[\w.-]{1,64}$/;
+const CALLER_RULE = "must be a name of 1 to 64 letters, digits, '.', '_' or '-'";
 
-/** Who holds the binding: `props.caller` when it is a plain name, else "binding". */
-export const callerName = (props: { caller?: unknown } | undefined): string =>
-	typeof props?.caller === "string" && CALLER_NAME.test(props.caller) ? props.caller : "binding";
+/**
+ * Who holds the binding: `props.caller`, or "binding" (the shared scope) when
+ * the deployer set none. One that is set but not a plain name is refused, never
+ * read as unset: that would put its records in the shared scope, where every
+ * unnamed binding caller can read and cancel them.
+ */
+export function callerName(props: { caller?: unknown } | undefined): string {
+	const caller = props?.caller;
+	if (caller === undefined) return "binding";
+	if (typeof caller === "string" && CALLER_NAME.test(caller)) return caller;
+	const got =
+		typeof caller === "string"
+			? JSON.stringify(caller.length > 70 ? `${caller.slice(0, 70)}…` : caller)
+			: caller === null
+				? "null"
+				: `a ${typeof caller}`;
+	throw new EdgeSendError(
+		problem("config_invalid", `props.caller on the service binding to EdgeSend ${CALLER_RULE} (got ${got})`, {
+			errors: [{ path: "props.caller", message: CALLER_RULE }],
+		}),
+	);
+}
 
 /** A 2xx answer's JSON; any other answer rejects as EdgeSendError with its problem. */
 export async function resultOf<T>(response: Response): Promise<T> {

@@ -16,7 +16,7 @@ import type { Bindings } from "../env";
 import {
 	admitRoute,
 	errorFromData,
-	type PoolJob,
+	type PoolMessage,
 	type PoolOutcome,
 	routeKey,
 	sendThroughPool,
@@ -219,7 +219,7 @@ function jobFor(
 	smtp: ReturnType<typeof smtpConfigFor>,
 	idleMs: number,
 	deadline: TransactionDeadline | undefined,
-): PoolJob {
+): PoolMessage {
 	const { envelope, size, eightBit, smtpUtf8 } = prepared.composed;
 	const job = { smtp, envelope, size, eightBit, smtpUtf8, body: prepared.composed.body(), idleMs };
 	return deadline ? { ...job, deadline } : job;
@@ -240,10 +240,10 @@ function fromPool(prepared: Prepared, outcome: Exclude<PoolOutcome, { kind: "dir
 			throw new Error("internal: the pool found the message unfit, the capabilities do not say why");
 		case "lost":
 			return failure(
-				new SmtpError(
-					`the relay pool was lost during the transaction (${outcome.detail}): the message may have been accepted`,
-					{ stage: "message", kind: "unknown" },
-				),
+				new SmtpError(`the call to the relay pool failed (${outcome.detail}): the message may have been accepted`, {
+					stage: "message",
+					kind: "unknown",
+				}),
 			);
 	}
 }

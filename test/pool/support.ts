@@ -1,7 +1,7 @@
 /**
  * What the pool tests share: settings with the pool on for a relay of the
  * test's own, the RelayPool objects of a relay (to read their socket counts
- * or crash one), and reading the Server-Timing `relay` metric.
+ * and job marks, or crash one), and reading the Server-Timing `relay` metric.
  */
 import { runInDurableObject } from "cloudflare:test";
 import type { PoolStats, RelayPool } from "../../src/pool";
@@ -27,6 +27,15 @@ export async function crashPool(port: number): Promise<void> {
 		(error: unknown) => {
 			if (!String(error).includes("test: crash")) throw error;
 		},
+	);
+}
+
+/** What a pool object remembers of the jobs it was handed (src/pool/job-marks.ts), oldest first. */
+export async function jobMarks(port: number, shard = 0): Promise<{ job_id: string; state: string }[]> {
+	return runInDurableObject(poolObject(port, shard), (_instance: RelayPool, state) =>
+		state.storage.sql
+			.exec<{ job_id: string; state: string }>("SELECT job_id, state FROM job_marks ORDER BY at")
+			.toArray(),
 	);
 }
 

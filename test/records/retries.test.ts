@@ -2,11 +2,11 @@
  * What happens to an async send the relay does not take at once: transient
  * replies retried with backoff at the consumer's clock (the test moves it),
  * a recipient refused for now retried alone (its own relay id matched by
- * provider events),
+ * provider events) and its message no longer cancelable (finding 11),
  * 536 cools the limiter, past 24 h it fails; batches and public keys.
  */
 import { describe, expect, it } from "vitest";
-import { auth, call, message, post, relayAt } from "../api/support";
+import { auth, call, message, post, problemOf, relayAt } from "../api/support";
 import { postCallback, statusCallback } from "../events/support";
 import { startFaultRelay } from "../helpers/faults";
 import { startRelay } from "../helpers/relay";
@@ -14,6 +14,20 @@ import { attachBudgetClock, fakeClock } from "../limit/support";
 import { ASYNC, consume, recordOf, sendAsync, spooled, sweepOf } from "./support";
 
 const MINUTE = 60_000;
+
+/** An async send to ben and amy, its first attempt made: ben has it, amy got 451 and waits for the retry. */
+async function partlyDelivered(tag: string) {
+	const faults = await startFaultRelay({
+		security: "starttls",
+		acrossConnections: true,
+		at: { rcpt: [null, { reply: "451 4.2.1 Try amy later" }] },
+	});
+	const at = relayAt(faults.port);
+	const { body } = await sendAsync(tag, at, { to: ["ben@example.com", "amy@example.com"] });
+	const start = Date.now();
+	await consume([body.ref], at, start);
+	return { faults, at, body, start };
+}
 
 describe("retries", () => {
 	it("451 twice then 250: sent after 3 attempts, each attempt in the events, nothing early", async () => {
@@ -54,16 +68,8 @@ describe("retries", () => {
 	});
 
 	it("a 451 for one recipient retries only that recipient; the others get the message once", async () => {
-		const faults = await startFaultRelay({
-			security: "starttls",
-			acrossConnections: true,
-			at: { rcpt: [null, { reply: "451 4.2.1 Try amy later" }] },
-		});
+		const { faults, at, body, start } = await partlyDelivered("partial-451");
 		try {
-			const at = relayAt(faults.port);
-			const { body } = await sendAsync("partial-451", at, { to: ["ben@example.com", "amy@example.com"] });
-			const start = Date.now();
-			await consume([body.ref], at, start);
 			const waiting = await recordOf(body.ref);
 			expect(waiting).toMatchObject({ status: "queued", attempts: 1 });
 			expect(JSON.stringify(waiting.lastError)).toContain("451");
@@ -83,6 +89,26 @@ describe("retries", () => {
 			const record = await recordOf(body.ref);
 			expect(record.status).toBe("delivered");
 			expect(record.events.at(-1)).toMatchObject({ type: "delivered", detail: { recipient: "amy@example.com" } });
+		} finally {
+			await faults.stop();
+		}
+	});
+
+	it("DELETE while a partial 4xx's retry is pending: 409 saying why, and the retry reaches the refused recipient once", async () => {
+		const { faults, at, body, start } = await partlyDelivered("partial-cancel");
+		try {
+			expect(await recordOf(body.ref)).toMatchObject({ status: "queued", attempts: 1 });
+			// Ben has it already: a cancel now would announce message.canceled for a message that went out.
+			const refused = await call(`/v1/messages/${body.ref}`, { method: "DELETE", headers: auth });
+			expect(refused.status).toBe(409);
+			const problem = await problemOf(refused);
+			expect(problem.code).toBe("message_not_cancelable");
+			expect(problem.detail).toContain("the relay already has it for some recipients");
+			await consume([body.ref], at, start + 2 * 60 * MINUTE);
+			const record = await recordOf(body.ref);
+			expect(record).toMatchObject({ status: "sent", attempts: 2 });
+			expect(record.events.map((e) => e.type)).toEqual(["queued", "attempt_failed", "sent"]);
+			expect((await faults.record()).messages.map((m) => m.rcptTo)).toEqual([["ben@example.com"], ["amy@example.com"]]);
 		} finally {
 			await faults.stop();
 		}

@@ -162,4 +162,32 @@ describe("records over the binding", () => {
 		expect(await rejection(named("shop").status(https.ref))).toMatchObject({ code: "message_not_found" });
 		expect((await named("shop").status(shops.ref)).status).toBe("queued");
 	});
+
+	it("an invalid props.caller is refused, not widened to the shared scope: config_invalid, nothing sent or read", async () => {
+		const tag = crypto.randomUUID();
+		const unnamed = accepted(await door.send(message(tag), { async: true }));
+		const invalid: unknown[] = ["shop floor", "shop:eu", "s".repeat(65), "", 42, null, { name: "shop" }];
+		for (const caller of invalid) {
+			const holder = (exports as unknown as { EdgeSend: (o: { props: unknown }) => Door }).EdgeSend({
+				props: { caller },
+			});
+			for (const call of [
+				holder.send(message(`${tag} refused`)),
+				holder.status(unnamed.ref),
+				holder.cancel(unnamed.ref),
+				holder.limits(),
+			]) {
+				const problem = await rejection(call);
+				expect(problem, JSON.stringify(caller)).toMatchObject({
+					code: "config_invalid",
+					status: 500,
+					errors: [{ path: "props.caller", message: expect.stringContaining("1 to 64 letters") }],
+				});
+				expect(problem.detail).toContain("props.caller");
+			}
+		}
+		expect(await recorded(`${tag} refused`)).toHaveLength(0);
+		// The shared scope's message was neither read nor canceled by them.
+		expect((await door.status(unnamed.ref)).status).toBe("queued");
+	});
 });

@@ -1,7 +1,8 @@
 /**
  * Decides who is calling, from the first credential present: the RPC door's
  * mark (binding-caller.ts), a Bearer API key, Standard Webhooks headers, or a
- * public key in `?key=`. Nothing else gets past it. A webhook's signature is checked later, by `verifyWebhookBody`,
+ * public key in `?key=`. Nothing else gets past it. A public key and a webhook
+ * are held to their routes here. A webhook's signature is checked later, by `verifyWebhookBody`,
  * once the body limit has bounded the bytes it covers.
  */
 import type { MiddlewareHandler } from "hono";
@@ -14,6 +15,12 @@ import { verifyWebhook, webhookHeaders } from "./webhook";
 
 /** The only route a public key may call. */
 const PUBLIC_ROUTE = "/v1/send";
+/**
+ * The only routes a signed webhook may call. Its signature covers the id, the
+ * timestamp and the body, not the method or the path: anywhere else a captured
+ * call could be replayed as another request (a DELETE, or a GET with an empty body).
+ */
+const WEBHOOK_ROUTES = ["POST /v1/send", "POST /v1/batch"];
 
 export const authenticate = (): MiddlewareHandler<AppEnv> =>
 	async function authenticate(c, next) {
@@ -38,6 +45,12 @@ export const authenticate = (): MiddlewareHandler<AppEnv> =>
 		if (c.req.header("webhook-signature") !== undefined || c.req.header("webhook-id") !== undefined) {
 			if (!config.webhookSecret)
 				throw new ProblemError("unauthorized", "signed webhooks are not enabled (no WEBHOOK_SECRET)");
+			if (!WEBHOOK_ROUTES.includes(`${c.req.method} ${c.req.path}`)) {
+				throw new ProblemError(
+					"forbidden",
+					`a signed webhook may only call ${WEBHOOK_ROUTES.join(" or ")}: its signature covers the body, not the method or path`,
+				);
+			}
 			const headers = webhookHeaders(c.req.raw.headers, Date.now());
 			c.set("caller", { kind: "webhook", id: "webhook", ...headers });
 			return next();

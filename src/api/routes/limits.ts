@@ -9,7 +9,7 @@ export const limitsRoute = createRoute({
 	method: "get",
 	path: "/v1/limits",
 	summary: "Usage of the api_user's sends-per-minute limit",
-	security: [security.bearer, security.webhook],
+	security: [security.bearer],
 	responses: {
 		200: {
 			description: "Current usage",

@@ -23,7 +23,8 @@ const allowRecords = (c: Context<AppEnv>): void =>
 	});
 
 const RefParams = z.object({ ref: z.string().openapi({ example: "msg_2f7kq4m6x3b5n7p2r4t6v8y3za" }) });
-const readers = [security.bearer, security.webhook];
+/** API keys only in HTTP (a signed webhook may only send: authenticate.ts); the RPC door has no scheme. */
+const readers = [security.bearer];
 
 export const getMessageRoute = createRoute({
 	method: "get",
