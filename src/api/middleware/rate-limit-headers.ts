@@ -5,7 +5,9 @@
  * `"default";r=<remaining>;t=<seconds until the window is clear>`, the same
  * figures as GET /v1/limits. The route's own limiter call supplies them; only
  * when it made none (a 400, a replay, a dry run) or changed the count after
- * it (permits handed back, a cool-down) is the object asked once more.
+ * it (permits handed back, a cool-down) is the object asked once more; when
+ * it cannot be asked, the answer goes out without them, unchanged (it may
+ * say a message was accepted or sent).
  * Public (browser) callers get none: the api_user's figures are the operator's
  * business, and their own per-IP and per-key ceilings show in Retry-After.
  */
@@ -30,6 +32,13 @@ export const rateLimitHeaders = (): MiddlewareHandler<AppEnv> =>
 		c.set("userLimiter", limiter);
 		await next();
 		if (c.get("caller").kind === "public") return;
-		const state = limiter.known() ?? (await limiter.usage());
+		// Headers are a courtesy: a limiter that cannot be asked now never changes the answer (the send may be done).
+		const state = limiter.known() ?? (await limiter.usage().catch(unasked));
+		if (!state) return;
 		for (const [name, value] of Object.entries(rateLimitFields(state))) c.res.headers.set(name, value);
 	};
+
+function unasked(error: unknown): undefined {
+	console.warn(JSON.stringify({ level: "warn", msg: "RateLimit headers left out", error: String(error) }));
+	return undefined;
+}

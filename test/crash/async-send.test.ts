@@ -1,0 +1,22 @@
+/**
+ * The crash test of an async send (`Prefer: respond-async`, one message,
+ * webhooks on): every call of its life — the request's, the consumer's, the
+ * webhook job's — made to throw, and its invocation killed after and before
+ * it; every message the relay received refused, dropped before and dropped
+ * after the final dot. After the queue and the sweep have done their part,
+ * the message reached the relay at most once (exactly once unless it ended
+ * failed or unknown), ended final within a lease and a sweep, with exactly
+ * one `message.*` webhook, and the limiter counted every send.
+ */
+import { expect, it } from "vitest";
+import { ASYNC, crashMessage, post, toldBySend } from "./support/client";
+import { crashEveryPoint } from "./support/points";
+
+it("an async send keeps its promises whatever call fails or dies", async () => {
+	const report = await crashEveryPoint({
+		name: "async send",
+		client: async (run) => [toldBySend(await post(run, "/v1/send", crashMessage(0), ASYNC))],
+	});
+	expect(report.problems).toEqual([]);
+	expect(report.points).toBeGreaterThanOrEqual(3 * report.calls + 3 * report.relayed);
+}, 600_000);

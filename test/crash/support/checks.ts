@@ -1,0 +1,188 @@
+/**
+ * What the crash test holds every run to, read from the real places once the
+ * run is quiet: the records in their shards, what the run's relay received,
+ * the webhooks its receiver was posted, and the api_user's limiter. Answers
+ * the problems found (empty: the run kept every promise) and the facts the
+ * next runs compare with (how long each message took to end final).
+ */
+import { env } from "cloudflare:workers";
+import { placeOf, shardName } from "../../../src/store/ref";
+import { LEASE_MS, SWEEP_AFTER_MS } from "../../../src/store/timing";
+import type { MessageEvent, MessageRecord } from "../../../src/store/types";
+import { baseEnv } from "../../api/support";
+import type { FaultMessage } from "../../fixtures/fault-types";
+import type { CrashRun } from "./run";
+import { TICK_MS } from "./run";
+
+/** What the client made of the answers it got, message by message (by its index in the request). */
+export type Told =
+	/** A 202 (or a batch item) named this ref. */
+	| { kind: "accepted"; ref: string }
+	/** An answer said it failed (with this status or problem code): the client may send it again. */
+	| { kind: "refused"; why: string }
+	/** No answer (the invocation died): the client cannot know. */
+	| { kind: "unknown" };
+
+/** A final record of the run, with its index in the client's request. */
+export interface Ended {
+	index: number;
+	record: MessageRecord;
+	events: MessageEvent[];
+	/** From when it was due (accepted, or its sendAt) to its first final status, on the run's clock. */
+	tookMs: number;
+}
+
+/** Final statuses after which a message need not have reached every recipient. */
+const MAY_MISS = new Set(["failed", "canceled", "unknown"]);
+/** Our own final statuses (each announced by one `message.*` webhook). */
+const OWN_FINAL = new Set(["sent", "failed", "unknown", "canceled"]);
+const WAITING = new Set(["queued", "scheduled", "sending"]);
+
+/** The slack the sweep allows past the happy run's time: a lease, the sweep's threshold and its minute. */
+export const FINAL_BOUND_MS = LEASE_MS + SWEEP_AFTER_MS + TICK_MS;
+
+/** Refs the run asked a shard to accept (whether or not the call took effect). */
+export function refsOf(run: CrashRun): string[] {
+	const refs = run.log.calls.filter((c) => c.site === "MESSAGES.accept").map((c) => (c.args[0] as { ref: string }).ref);
+	return [...new Set(refs)];
+}
+
+async function recordOf(ref: string) {
+	const place = placeOf(ref);
+	if (!place) throw new Error(`not a ref: ${ref}`);
+	return env.MESSAGES.getByName(shardName(place)).get(ref);
+}
+
+/** Whether the run has nothing left open: records final, webhooks settled, relay ids indexed, spool deleted. */
+export async function isQuiet(run: CrashRun): Promise<boolean> {
+	const refs = refsOf(run);
+	if (!refs.length) return true;
+	const list = refs.map(() => "?").join(", ");
+	for (const name of run.objectsOf("MESSAGES")) {
+		const [open] = await run.sql<{ n: number }>(
+			"MESSAGES",
+			name,
+			`SELECT (SELECT COUNT(*) FROM messages WHERE ref IN (${list}) AND (status IN ('queued', 'scheduled', 'sending') OR spooled = 1))
+			 + (SELECT COUNT(*) FROM outbox WHERE stream IN (${list}) AND status IN ('pending', 'sending'))
+			 + (SELECT COUNT(*) FROM relay_ids WHERE ref IN (${list}) AND indexed_at IS NULL) AS n`,
+			...refs,
+			...refs,
+			...refs,
+		);
+		if ((open?.n ?? 0) > 0) return false;
+	}
+	return true;
+}
+
+const messageIdOf = (m: FaultMessage) => /^Message-ID:\s*(<[^>\r\n]+>)/im.exec(m.data)?.[1];
+const bare = (address: string) => address.toLowerCase();
+
+export interface RunOutcome {
+	problems: string[];
+	ended: Ended[];
+	/** Messages the relay received (to its final dot), and MAIL commands it saw. */
+	arrivals: number;
+	mails: number;
+}
+
+/**
+ * Holds the quiet run to its promises. `indexOf` names a record's message
+ * (by its subject); `baseline`: how long each message took in the run with
+ * no fault, by index.
+ */
+export async function checkRun(
+	run: CrashRun,
+	told: Told[],
+	indexOf: (record: MessageRecord) => number,
+	baseline?: ReadonlyMap<number, number>,
+): Promise<RunOutcome> {
+	const problems: string[] = [];
+	const refs = new Set(refsOf(run));
+	for (const t of told) if (t.kind === "accepted") refs.add(t.ref);
+	const ended: Ended[] = [];
+	const byMessageId = new Map<string, Ended>();
+	for (const ref of refs) {
+		const found = await recordOf(ref);
+		const index = told.findIndex((t) => t.kind === "accepted" && t.ref === ref);
+		if (!found) {
+			if (index >= 0) problems.push(`message ${index}: answered accepted as ${ref}, but there is no record`);
+			continue;
+		}
+		const { record, events } = found;
+		const i = indexOf(record);
+		if (WAITING.has(record.status)) {
+			problems.push(`message ${i} (${ref}): still ${record.status}`);
+			continue;
+		}
+		const dueAt = record.sendAt ?? events[0]?.at ?? record.createdAt;
+		const finalAt = events.find((e) => OWN_FINAL.has(e.type))?.at ?? Number.NaN;
+		const e: Ended = { index: i, record, events, tookMs: finalAt - dueAt };
+		ended.push(e);
+		byMessageId.set(record.messageId, e);
+		const allowed = (baseline?.get(i) ?? 0) + FINAL_BOUND_MS;
+		if (!(e.tookMs <= allowed)) {
+			problems.push(`message ${i} (${ref}): final ${record.status} ${e.tookMs} ms after due, past ${allowed} ms`);
+		}
+		const t = told[i];
+		if (t?.kind === "refused" && !(record.status === "canceled")) {
+			problems.push(
+				`message ${i} (${ref}): the client was told ${t.why} (so it may send again), yet it was accepted and ended ${record.status}`,
+			);
+		}
+	}
+	const relay = await run.relayRecord();
+	const reached = new Map<Ended, Map<string, number>>();
+	for (const m of relay.messages) {
+		const id = messageIdOf(m);
+		const e = id === undefined ? undefined : byMessageId.get(id);
+		if (!e) {
+			problems.push(`the relay received ${id ?? "a message without a Message-ID"} for which no record exists`);
+			continue;
+		}
+		const counts = reached.get(e) ?? new Map<string, number>();
+		for (const to of m.rcptTo) counts.set(bare(to), (counts.get(bare(to)) ?? 0) + 1);
+		reached.set(e, counts);
+	}
+	for (const e of ended) {
+		const counts = reached.get(e) ?? new Map<string, number>();
+		for (const [to, n] of counts) {
+			if (n > 1) problems.push(`message ${e.index} (${e.record.ref}): ${to} received it ${n} times`);
+		}
+		if (MAY_MISS.has(e.record.status)) continue;
+		for (const to of e.record.to) {
+			if (!counts.get(bare(to))) {
+				problems.push(`message ${e.index} (${e.record.ref}): ended ${e.record.status} but ${to} never received it`);
+			}
+		}
+	}
+	problems.push(...(await checkWebhooks(run, ended)));
+	const usage = await baseEnv.RATE_LIMITER.getByName(run.user).usage(30_000);
+	if (usage.used < relay.messages.length) {
+		problems.push(`the limiter counts ${usage.used} sends, the relay received ${relay.messages.length}`);
+	}
+	const mails = relay.commands.filter((c) => /^MAIL /i.test(c)).length;
+	return { problems, ended, arrivals: relay.messages.length, mails };
+}
+
+/** Each final record: exactly one `message.*` webhook of its own final status (one id, maybe posted again). */
+async function checkWebhooks(run: CrashRun, ended: Ended[]): Promise<string[]> {
+	const problems: string[] = [];
+	const posts = (await run.webhooks()).map((r) => ({
+		id: r.headers["webhook-id"] ?? "",
+		event: JSON.parse(r.body) as { type: string; data: { ref: string | null } },
+	}));
+	for (const e of ended) {
+		const own = posts.filter(
+			(p) => p.event.data.ref === e.record.ref && OWN_FINAL.has(p.event.type.replace(/^message\./, "")),
+		);
+		const ids = [...new Set(own.map((p) => p.id))];
+		const status = e.events.find((ev) => OWN_FINAL.has(ev.type))?.type;
+		const types = [...new Set(own.map((p) => p.event.type))];
+		if (ids.length !== 1 || types.length !== 1 || types[0] !== `message.${status}`) {
+			problems.push(
+				`message ${e.index} (${e.record.ref}): ended ${status}, its own webhooks were ${JSON.stringify(own.map((p) => `${p.event.type} ${p.id}`))}`,
+			);
+		}
+	}
+	return problems;
+}

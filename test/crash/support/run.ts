@@ -1,0 +1,286 @@
+/**
+ * One run of a message's life for the crash test: a fresh api_user (its own
+ * limiter and suppression lists), a fresh API key (its own owner, so its
+ * records are its own), a fault relay and a webhook receiver of its own, and
+ * the run's own queue and clock. The client's requests go to the app and the
+ * queue's jobs to the real consumer with the bindings wrapped (calls.ts);
+ * `drain` plays the platform: it redelivers what an invocation did not ack
+ * (all of a dead one's batch), holds delayed jobs until the clock reaches
+ * them, and, when nothing is due, moves the clock a minute on and runs the
+ * sweep of every object the run touched, as their alarms would — until
+ * nothing is left to do.
+ */
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { createApp } from "../../../src/app";
+import type { Bindings } from "../../../src/env";
+import { consumeQueue, type QueueJob } from "../../../src/records/consumer";
+import { consumeDeadLetters } from "../../../src/records/dead-letters";
+import type { DueJob } from "../../../src/store/jobs";
+import { BASE, baseEnv } from "../../api/support";
+import { SECRET, startReceiver } from "../../events/support";
+import { type FaultRecord, type FaultScript, startFaultRelay } from "../../helpers/faults";
+import { CallLog, type Fault, Invocation, type Sent, wrapBucket, wrapNamespace, wrapQueue } from "./calls";
+
+/** How far the clock moves when nothing is due: the objects' alarms sweep about once a minute. */
+export const TICK_MS = 60_000;
+/** The queue's batch size and retries (wrangler.toml), after which a job goes to the dead-letter queue. */
+const BATCH_SIZE = 12;
+const MAX_RETRIES = 10;
+/** A run still busy after this many minutes of its clock is a failure (the sweep's bound is minutes). */
+const MAX_TICKS = 60;
+/** More consumer invocations than this in one run means jobs going round in circles. */
+const MAX_BATCHES = 400;
+
+const DURABLE_OBJECTS = [
+	"MESSAGES",
+	"RELAY_INDEX",
+	"SUPPRESSIONS",
+	"DIRECTORY",
+	"IDEMPOTENCY",
+	"RATE_LIMITER",
+] as const;
+
+interface QueuedJob {
+	id: number;
+	body: QueueJob;
+	dueAt: number;
+	attempts: number;
+}
+
+/** An answer the client got, or none (its invocation died). */
+export type Answer = { status: number; headers: Headers; body: unknown } | "abandoned";
+
+/** An ExecutionContext that keeps what the invocation hands to waitUntil. */
+class Background {
+	readonly #work: Promise<unknown>[] = [];
+	readonly props = {};
+	waitUntil(promise: Promise<unknown>): void {
+		this.#work.push(promise.catch(() => {}));
+	}
+	passThroughOnException(): void {}
+	async settled(): Promise<void> {
+		for (let i = 0; i < this.#work.length; i++) await this.#work[i];
+	}
+}
+
+let runs = 0;
+
+export class CrashRun {
+	readonly log: CallLog;
+	readonly user: string;
+	readonly apiKey: string;
+	/** The run's clock: the real present at its start, moved on by `drain`. */
+	clock = Date.now();
+	readonly #queue: QueuedJob[] = [];
+	#jobs = 0;
+	#relay?: Awaited<ReturnType<typeof startFaultRelay>>;
+	#receiver?: Awaited<ReturnType<typeof startReceiver>>;
+
+	constructor(
+		readonly script: Omit<FaultScript, "security" | "users">,
+		fault?: Fault,
+	) {
+		this.log = new CallLog(fault);
+		const n = ++runs;
+		this.user = `crash_${n}_${crypto.randomUUID().slice(0, 8)}`;
+		this.apiKey = `crash-key-${n}-${crypto.randomUUID()}`;
+	}
+
+	async start(): Promise<void> {
+		this.#relay = await startFaultRelay({
+			...this.script,
+			security: "none",
+			users: { [this.user]: "api_key" },
+			acrossConnections: true,
+		});
+		this.#receiver = await startReceiver();
+	}
+
+	async stop(): Promise<void> {
+		await Promise.all([this.#relay?.stop(), this.#receiver?.stop()]);
+	}
+
+	get auth(): Record<string, string> {
+		return { Authorization: `Bearer ${this.apiKey}`, "Content-Type": "application/json" };
+	}
+
+	/** What the run's relay received. */
+	relayRecord(): Promise<FaultRecord> {
+		return this.#required(this.#relay, "relay").record();
+	}
+
+	/** The webhooks the run's receiver was posted. */
+	webhooks() {
+		return this.#required(this.#receiver, "receiver").requests();
+	}
+
+	/** The run's settings and wrapped bindings for one invocation. */
+	bindingsFor(invocation: Invocation): Bindings {
+		const log = this.log;
+		const wrapped: Record<string, unknown> = {};
+		for (const name of DURABLE_OBJECTS)
+			wrapped[name] = wrapNamespace(baseEnv[name] as DurableObjectNamespace, name, log, invocation);
+		return {
+			...baseEnv,
+			SMTP_HOST: "localhost",
+			SMTP_PORT: String(this.#required(this.#relay, "relay").port),
+			SMTP_SECURITY: "none",
+			SMTP_USER: this.user,
+			SMTP_PASS: "api_key",
+			SMTP_POOL: "off",
+			API_KEYS: this.apiKey,
+			EVENTS_WEBHOOK_URL: this.#required(this.#receiver, "receiver").url,
+			EVENTS_WEBHOOK_SECRET: SECRET,
+			...wrapped,
+			SPOOL: wrapBucket(env.SPOOL, "SPOOL", log, invocation),
+			SEND_QUEUE: wrapQueue<QueueJob>("SEND_QUEUE", (sent) => this.#enqueue(sent), log, invocation),
+		} as Bindings;
+	}
+
+	/** One request of the client to the app, as its own invocation. */
+	async request(path: string, init: RequestInit): Promise<Answer> {
+		const invocation = new Invocation();
+		const ctx = new Background();
+		const app = createApp().fetch(
+			new Request(`${BASE}${path}`, init),
+			this.bindingsFor(invocation),
+			ctx as unknown as ExecutionContext,
+		);
+		const response = await Promise.race([app, invocation.died]);
+		if (response === "died") return "abandoned";
+		const text = await response.text();
+		await Promise.race([ctx.settled(), invocation.died]);
+		const json = text && response.headers.get("Content-Type")?.includes("json") ? JSON.parse(text) : text;
+		return { status: response.status, headers: response.headers, body: json };
+	}
+
+	/** Plays the queue and the alarms until nothing is due, nothing is open and no sweep finds work. */
+	async drain(isQuiet: () => Promise<boolean>): Promise<void> {
+		// The app's requests read the real clock: the queue's first look is no earlier than they were.
+		this.clock = Math.max(this.clock, Date.now());
+		let batches = 0;
+		for (let ticks = 0; ; ) {
+			const due = this.#queue.filter((job) => job.dueAt <= this.clock).slice(0, BATCH_SIZE);
+			if (due.length) {
+				if (++batches > MAX_BATCHES)
+					throw new Error(`more than ${MAX_BATCHES} queue batches: jobs go round in circles`);
+				for (const job of due) this.#queue.splice(this.#queue.indexOf(job), 1);
+				await this.#consume(due);
+				continue;
+			}
+			if (!this.#queue.length && (await isQuiet())) return;
+			if (++ticks > MAX_TICKS) throw new Error(`still busy ${MAX_TICKS} minutes on (the run's clock)`);
+			this.clock += TICK_MS;
+			await this.#sweep();
+		}
+	}
+
+	/** Names of the objects of `binding` the run's calls reached. */
+	objectsOf(binding: string): string[] {
+		return [...new Set(this.log.calls.filter((c) => c.site.startsWith(`${binding}.`)).map((c) => c.object))];
+	}
+
+	/** Runs `query` on the SQL of the `binding` object `name` (the real one, not through the log). */
+	sql<Row extends Record<string, SqlStorageValue>>(
+		binding: "MESSAGES" | "RELAY_INDEX",
+		name: string,
+		query: string,
+		...bindings: SqlStorageValue[]
+	): Promise<Row[]> {
+		return runInDurableObject(env[binding].getByName(name), (_, state) =>
+			state.storage.sql.exec<Row>(query, ...bindings).toArray(),
+		);
+	}
+
+	/** The sweep of every store object the run touched, at the run's clock; its jobs go on the queue. */
+	async #sweep(): Promise<void> {
+		const due: DueJob[] = [];
+		for (const name of this.objectsOf("MESSAGES"))
+			due.push(...(await env.MESSAGES.getByName(name).sweep(this.clock)).jobs);
+		for (const name of this.objectsOf("RELAY_INDEX"))
+			due.push(...(await env.RELAY_INDEX.getByName(name).sweep(this.clock)).jobs);
+		this.#enqueue(due.map(({ job, delaySeconds }) => ({ body: job, delaySeconds })));
+	}
+
+	#enqueue(sent: Sent<QueueJob>[]): void {
+		for (const { body, delaySeconds } of sent) {
+			this.#queue.push({ id: ++this.#jobs, body, dueAt: this.clock + delaySeconds * 1000, attempts: 0 });
+		}
+	}
+
+	/** One consumer invocation over `jobs`: acked ones leave, retried ones come back, a dead one's come back all. */
+	async #consume(jobs: QueuedJob[]): Promise<void> {
+		const invocation = new Invocation();
+		const ctx = new Background();
+		const verdicts = new Map<number, { retry: boolean; delaySeconds: number }>();
+		const settle = (job: QueuedJob, retry: boolean, delaySeconds = 0) => {
+			if (!verdicts.has(job.id)) verdicts.set(job.id, { retry, delaySeconds });
+		};
+		const messages = jobs.map((job) => ({
+			id: `job-${job.id}`,
+			timestamp: new Date(this.clock),
+			attempts: job.attempts + 1,
+			body: job.body,
+			ack: () => settle(job, false),
+			retry: (options?: QueueRetryOptions) => settle(job, true, options?.delaySeconds ?? 0),
+		}));
+		const batch = {
+			queue: "edgesend-send",
+			messages,
+			ackAll: () => {
+				for (const job of jobs) settle(job, false);
+			},
+			retryAll: (options?: QueueRetryOptions) => {
+				for (const job of jobs) settle(job, true, options?.delaySeconds ?? 0);
+			},
+		} as unknown as MessageBatch<QueueJob>;
+		const consumed = consumeQueue(
+			batch,
+			this.bindingsFor(invocation),
+			ctx as unknown as ExecutionContext,
+			() => this.clock,
+		)
+			.then(() => "returned" as const)
+			.catch(() => "threw" as const);
+		const ended = await Promise.race([consumed, invocation.died]);
+		if (ended !== "died") await Promise.race([ctx.settled(), invocation.died]);
+		const dead: QueuedJob[] = [];
+		for (const job of jobs) {
+			const verdict = verdicts.get(job.id);
+			// A dead invocation's acks never reached the platform; an invocation that threw retries what it did not ack.
+			const again = invocation.dead || (verdict ? verdict.retry : ended === "threw");
+			if (!again) continue;
+			job.attempts++;
+			if (job.attempts >= MAX_RETRIES) dead.push(job);
+			else {
+				job.dueAt = this.clock + (invocation.dead ? 0 : (verdict?.delaySeconds ?? 0) * 1000);
+				this.#queue.push(job);
+			}
+		}
+		if (dead.length) await this.#deadLetters(dead);
+	}
+
+	/** Jobs the queue gave up on, through the dead-letter consumer (which hands them back to their objects). */
+	async #deadLetters(jobs: QueuedJob[]): Promise<void> {
+		const invocation = new Invocation();
+		const messages = jobs.map((job) => ({
+			id: `dead-${job.id}`,
+			timestamp: new Date(this.clock),
+			attempts: job.attempts,
+			body: job.body,
+			ack: () => {},
+			retry: () => {},
+		}));
+		const batch = { queue: "edgesend-send-dlq", messages, ackAll: () => {}, retryAll: () => {} };
+		await Promise.race([
+			consumeDeadLetters(batch as unknown as MessageBatch<QueueJob>, this.bindingsFor(invocation), () => this.clock),
+			invocation.died,
+		]);
+	}
+
+	#required<T>(value: T | undefined, what: string): T {
+		if (value === undefined) throw new Error(`the run's ${what} is not started`);
+		return value;
+	}
+}
