@@ -158,9 +158,37 @@ describe("async send", () => {
 		// Each ref's record was accepted once (one `queued` event each), and there are no others: the first
 		// attempt's two records are these, not two more that a sweep would deliver a second time.
 		for (const ref of refs) expect((await recordOf(ref)).events.filter((e) => e.type === "queued")).toHaveLength(1);
-		const listed = (await (await call("/v1/messages?limit=100", { headers: auth })).json()) as { messages: { ref: string; subject: string }[] };
+		const listed = (await (await call("/v1/messages?limit=100", { headers: auth })).json()) as {
+			messages: { ref: string; subject: string }[];
+		};
 		const ours = listed.messages.filter((m) => m.subject.includes(key)).map((m) => m.ref);
 		expect(ours.sort()).toEqual([...refs].sort());
+	});
+
+	it("an async batch without a key whose spool fails for one message answers 202: that message's 500, the others accepted", async () => {
+		const tag = `async-batch-part-${Date.now()}`;
+		const messages = [0, 1, 2].map((i) => message(`${tag}-${i}`));
+		let writes = 0;
+		const failing = {
+			...at,
+			SPOOL: new Proxy(env.SPOOL, {
+				get: (target, name) =>
+					name === "put"
+						? (...args: Parameters<R2Bucket["put"]>) => {
+								if (++writes === 2) throw new Error("injected: R2 put failed");
+								return target.put(...args);
+							}
+						: Reflect.get(target, name).bind(target),
+			}),
+		};
+		const answer = await post("/v1/batch", { messages }, failing, ASYNC);
+		// A 500 for the whole batch would have the client send the two accepted ones again.
+		expect(answer.status).toBe(202);
+		const results = ((await answer.json()) as { results: { ref?: string; code?: string; status?: number }[] }).results;
+		expect(results.filter((r) => r.code === "internal_error" && r.status === 500)).toHaveLength(1);
+		const refs = results.flatMap((r) => (r.ref ? [r.ref] : []));
+		expect(refs).toHaveLength(2);
+		for (const ref of refs) expect((await recordOf(ref)).status).toBe("queued");
 	});
 });
 
