@@ -21,8 +21,13 @@ export interface Fault {
 	occurrence: number;
 }
 
-/** One invocation of the Worker (a request, a queue batch). Once it dies, none of its calls answers. */
+/**
+ * One invocation of the Worker (a request, a queue batch). Once it dies, none
+ * of its calls answers; the calls it had already made still reach their
+ * objects (a request on the wire lands), and `landed` waits for them.
+ */
 export class Invocation {
+	readonly #inFlight = new Set<Promise<unknown>>();
 	#dead = false;
 	#die: () => void = () => {};
 	/** Settles when the invocation dies (never, for one that lives). */
@@ -37,6 +42,22 @@ export class Invocation {
 	die(): void {
 		this.#dead = true;
 		this.#die();
+	}
+
+	/** A call made to a real object, bucket or queue. */
+	track<T>(call: Promise<T>): Promise<T> {
+		const settled = call.then(
+			() => {},
+			() => {},
+		);
+		this.#inFlight.add(settled);
+		void settled.then(() => this.#inFlight.delete(settled));
+		return call;
+	}
+
+	/** Once every call it made has reached its object (or failed there). */
+	async landed(): Promise<void> {
+		while (this.#inFlight.size) await Promise.all(this.#inFlight);
 	}
 }
 
@@ -70,14 +91,14 @@ export class CallLog {
 		this.#seen.set(site, occurrence);
 		this.calls.push({ site, object, args });
 		const fault = this.fault;
-		if (this.#fired || fault?.site !== site || fault.occurrence !== occurrence) return attempt(call);
+		if (this.#fired || fault?.site !== site || fault.occurrence !== occurrence) return invocation.track(attempt(call));
 		this.#fired = true;
 		if (fault.kind === "throw") return Promise.reject(new Error(`injected: ${site} #${occurrence} failed`));
 		if (fault.kind === "abandon-before") {
 			invocation.die();
 			return never();
 		}
-		return attempt(call).then(
+		return invocation.track(attempt(call)).then(
 			() => dieThenHang(invocation),
 			() => dieThenHang(invocation),
 		);

@@ -41,12 +41,6 @@ const WAITING = new Set(["queued", "scheduled", "sending"]);
 /** The slack the sweep allows past the happy run's time: a lease, the sweep's threshold and its minute. */
 export const FINAL_BOUND_MS = LEASE_MS + SWEEP_AFTER_MS + TICK_MS;
 
-/** Refs the run asked a shard to accept (whether or not the call took effect). */
-export function refsOf(run: CrashRun): string[] {
-	const refs = run.log.calls.filter((c) => c.site === "MESSAGES.accept").map((c) => (c.args[0] as { ref: string }).ref);
-	return [...new Set(refs)];
-}
-
 async function recordOf(ref: string) {
 	const place = placeOf(ref);
 	if (!place) throw new Error(`not a ref: ${ref}`);
@@ -55,7 +49,7 @@ async function recordOf(ref: string) {
 
 /** Whether the run has nothing left open: records final, webhooks settled, relay ids indexed, spool deleted. */
 export async function isQuiet(run: CrashRun): Promise<boolean> {
-	const refs = refsOf(run);
+	const refs = run.refs();
 	if (!refs.length) return true;
 	const list = refs.map(() => "?").join(", ");
 	for (const name of run.objectsOf("MESSAGES")) {
@@ -97,7 +91,7 @@ export async function checkRun(
 	baseline?: ReadonlyMap<number, number>,
 ): Promise<RunOutcome> {
 	const problems: string[] = [];
-	const refs = new Set(refsOf(run));
+	const refs = new Set(run.refs());
 	for (const t of told) if (t.kind === "accepted") refs.add(t.ref);
 	const ended: Ended[] = [];
 	const byMessageId = new Map<string, Ended>();

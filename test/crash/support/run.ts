@@ -148,11 +148,26 @@ export class CrashRun {
 			ctx as unknown as ExecutionContext,
 		);
 		const response = await Promise.race([app, invocation.died]);
-		if (response === "died") return "abandoned";
+		if (response === "died") {
+			await invocation.landed();
+			return "abandoned";
+		}
 		const text = await response.text();
 		await Promise.race([ctx.settled(), invocation.died]);
+		if (invocation.dead) await invocation.landed();
 		const json = text && response.headers.get("Content-Type")?.includes("json") ? JSON.parse(text) : text;
 		return { status: response.status, headers: response.headers, body: json };
+	}
+
+	/**
+	 * The client waits `ms` (on the run's clock): so do the idempotency keys it
+	 * used, whose objects read their time through their test seam from now on.
+	 */
+	async wait(ms: number): Promise<void> {
+		this.clock = Math.max(this.clock, Date.now()) + ms;
+		for (const name of this.objectsOf("IDEMPOTENCY")) {
+			await runInDurableObject(baseEnv.IDEMPOTENCY.getByName(name), (store) => store.setClock(() => this.clock));
+		}
 	}
 
 	/** Plays the queue and the alarms until nothing is due, nothing is open and no sweep finds work. */
@@ -174,6 +189,14 @@ export class CrashRun {
 			this.clock += TICK_MS;
 			await this.#sweep();
 		}
+	}
+
+	/** Refs the run asked a shard to accept (whether or not the call took effect). */
+	refs(): string[] {
+		const refs = this.log.calls
+			.filter((c) => c.site === "MESSAGES.accept")
+			.map((c) => (c.args[0] as { ref: string }).ref);
+		return [...new Set(refs)];
 	}
 
 	/** Names of the objects of `binding` the run's calls reached. */
@@ -200,7 +223,10 @@ export class CrashRun {
 			due.push(...(await env.MESSAGES.getByName(name).sweep(this.clock)).jobs);
 		for (const name of this.objectsOf("RELAY_INDEX"))
 			due.push(...(await env.RELAY_INDEX.getByName(name).sweep(this.clock)).jobs);
-		this.#enqueue(due.map(({ job, delaySeconds }) => ({ body: job, delaySeconds })));
+		// A shard holds other runs' records too: their send jobs are theirs (a webhook job posts to this run's receiver).
+		const refs = new Set(this.refs());
+		const ours = due.filter(({ job }) => job.kind !== "send" || refs.has(job.ref));
+		this.#enqueue(ours.map(({ job, delaySeconds }) => ({ body: job, delaySeconds })));
 	}
 
 	#enqueue(sent: Sent<QueueJob>[]): void {
@@ -245,6 +271,7 @@ export class CrashRun {
 			.catch(() => "threw" as const);
 		const ended = await Promise.race([consumed, invocation.died]);
 		if (ended !== "died") await Promise.race([ctx.settled(), invocation.died]);
+		if (invocation.dead) await invocation.landed();
 		const dead: QueuedJob[] = [];
 		for (const job of jobs) {
 			const verdict = verdicts.get(job.id);
