@@ -43,8 +43,8 @@ export interface Config {
 		/** The decoded bytes of EVENTS_WEBHOOK_SECRET. */
 		webhookSecret?: Uint8Array;
 	};
-	/** Warm relay sessions (src/pool/): SMTP_POOL, SMTP_POOL_IDLE_MS, SMTP_LOCATION_HINT. */
-	pool: { enabled: boolean; idleMs: number; locationHint?: LocationHint };
+	/** Warm relay sessions (src/pool/): SMTP_POOL, SMTP_POOL_IDLE_MS, SMTP_POOL_SHARDS, SMTP_LOCATION_HINT. */
+	pool: { enabled: boolean; idleMs: number; shards: number; locationHint?: LocationHint };
 	/** Message records and async sends (src/records/). */
 	records: {
 		/** Records older than this many days are deleted by the retention cron. */
@@ -79,6 +79,7 @@ const settingNames = [
 	"EVENTS_WEBHOOK_SECRET",
 	"SMTP_POOL",
 	"SMTP_POOL_IDLE_MS",
+	"SMTP_POOL_SHARDS",
 	"SMTP_LOCATION_HINT",
 	"MESSAGE_RETENTION_DAYS",
 	"MAX_BACKLOG",
@@ -195,6 +196,8 @@ const settingsSchema = z
 		SMTP_POOL: z.enum(["on", "off"], { error: 'must be "on" or "off"' }).default("on"),
 		// Below the pool's 10-minute session lifetime.
 		SMTP_POOL_IDLE_MS: int(1000, 540_000).default(60_000),
+		// Each object holds at most six sockets; choose from the relay's round trip (docs/warm-sessions.md).
+		SMTP_POOL_SHARDS: int(1, 64).default(4),
 		SMTP_LOCATION_HINT: z.enum(LOCATION_HINTS, { error: `must be one of ${LOCATION_HINTS.join(", ")}` }).optional(),
 		MESSAGE_RETENTION_DAYS: int(1, 3650).default(30),
 		MAX_BACKLOG: int(1, 10_000_000).default(100_000),
@@ -273,6 +276,7 @@ export function readConfig(env: Settings, requestHost: string): ConfigResult {
 			pool: {
 				enabled: s.SMTP_POOL === "on",
 				idleMs: s.SMTP_POOL_IDLE_MS,
+				shards: s.SMTP_POOL_SHARDS,
 				...(s.SMTP_LOCATION_HINT ? { locationHint: s.SMTP_LOCATION_HINT } : {}),
 			},
 			records: { retentionDays: s.MESSAGE_RETENTION_DAYS, maxBacklog: s.MAX_BACKLOG },

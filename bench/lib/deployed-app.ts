@@ -2,13 +2,12 @@
  * edgesend's whole Worker (the bundle of src/index.ts) in workerd with the
  * bindings wrangler.toml declares, read through wrangler itself: the
  * SEND_QUEUE producer and (unless left out) its consumer with the toml's
- * batch settings, D1 with migrations/ applied, the R2 spool and the Durable
- * Objects. Storage is Miniflare's in-memory kind, so every start is empty.
+ * batch settings, the R2 spool and the Durable Objects (the message store
+ * among them). Storage is Miniflare's in-memory kind, so every start is empty.
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { V4WorkerOptions } from "miniflare";
-import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { apiKey, appBindings } from "./app-sender.ts";
 import type { Link } from "./senders.ts";
 import { startWorker, type WorkerHandle, type WorkerOptions } from "./workerd.ts";
@@ -29,18 +28,9 @@ export interface DeployedApp {
 	handle: WorkerHandle;
 	/** POST /v1/send as the bench's key: the status and the answer's JSON. */
 	send(body: unknown, async: boolean): Promise<{ status: number; answer: Record<string, unknown> }>;
-	/** Records by status, straight from D1. */
+	/** The bench key's records by status, read through GET /v1/messages. */
 	statusCounts(): Promise<Record<string, number>>;
 	dispose(): Promise<void>;
-}
-
-/** migrations/ in order, each split into statements as `wrangler d1 migrations apply` splits them. */
-function migrationStatements(): string[] {
-	const dir = new URL("migrations/", root);
-	return readdirSync(dir)
-		.filter((name) => name.endsWith(".sql"))
-		.sort()
-		.flatMap((name) => unstable_splitSqlQuery(readFileSync(new URL(name, dir), "utf8")));
 }
 
 export async function startDeployedApp(scriptPath: string, options: DeployedAppOptions): Promise<DeployedApp> {
@@ -54,14 +44,17 @@ export async function startDeployedApp(scriptPath: string, options: DeployedAppO
 		bindings: { ...(toml.bindings as Record<string, string>), ...appBindings(options.link, options.perMinute) },
 		durableObjects,
 		storage: {
-			d1Databases: toml.d1Databases,
 			r2Buckets: toml.r2Buckets,
 			queueProducers: toml.queueProducers,
 			...(options.consumer ? { queueConsumers: toml.queueConsumers } : {}),
 		},
 	});
-	const db = await handle.miniflare.getD1Database("DB");
-	for (const statement of migrationStatements()) await db.prepare(statement).run();
+	const get = async (path: string) => {
+		const response = await handle.miniflare.dispatchFetch(`http://bench.local${path}`, {
+			headers: { authorization: `Bearer ${apiKey}` },
+		});
+		return (await response.json()) as { messages: { status: string }[]; cursor: string | null };
+	};
 	return {
 		handle,
 		async send(body, async) {
@@ -83,10 +76,14 @@ export async function startDeployedApp(scriptPath: string, options: DeployedAppO
 			}
 		},
 		async statusCounts() {
-			const { results } = await db
-				.prepare("SELECT status, COUNT(*) AS n FROM messages GROUP BY status")
-				.all<{ status: string; n: number }>();
-			return Object.fromEntries(results.map((r) => [r.status, r.n]));
+			const counts: Record<string, number> = {};
+			let cursor: string | null = null;
+			do {
+				const page = await get(`/v1/messages?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+				for (const { status } of page.messages) counts[status] = (counts[status] ?? 0) + 1;
+				cursor = page.cursor;
+			} while (cursor);
+			return counts;
 		},
 		dispose: () => handle.dispose(),
 	};

@@ -2,11 +2,12 @@
  * The Hono environment of the app: what the Worker is bound to, and what the
  * middleware hands down to the routes.
  */
-import type { RequestIdentity } from "../send/message-seed";
+
 import type { Config } from "../config";
 import type { Bindings } from "../env";
 import type { Caller } from "../send/caller";
 import type { Limiter } from "../send/limiter";
+import type { RequestIdentity } from "../send/message-seed";
 
 export type { Bindings, Caller };
 

@@ -11,8 +11,10 @@ import type { PoolJob, PoolReply } from "./job.ts";
 import type { RelayPool } from "./relay-pool.ts";
 import { MAX_SOCKETS } from "./sessions.ts";
 
-/** Pool objects per AUTH user: SHARDS × MAX_SOCKETS warm sessions, then direct sends. */
+/** Pool objects per AUTH user by default (SMTP_POOL_SHARDS): shards × MAX_SOCKETS warm sessions, then direct sends. */
 export const SHARDS = 4;
+/** The most SMTP_POOL_SHARDS may be. */
+export const MAX_SHARDS = 64;
 /** How long this isolate skips a shard that answered busy. */
 const BUSY_SKIP_MS = 250;
 /**
@@ -30,6 +32,8 @@ export interface PoolTarget {
 	namespace: DurableObjectNamespace<RelayPool>;
 	/** SMTP_LOCATION_HINT: where new pool objects are created. */
 	locationHint?: DurableObjectLocationHint;
+	/** SMTP_POOL_SHARDS: objects per AUTH user, asked in order (default SHARDS). */
+	shards?: number;
 }
 
 /**
@@ -54,7 +58,7 @@ export async function sendThroughPool(
 	name: (shard: number) => string,
 	job: () => PoolJob,
 ): Promise<PoolOutcome> {
-	for (let shard = 0; shard < SHARDS; shard++) {
+	for (let shard = 0; shard < (target.shards ?? SHARDS); shard++) {
 		const objectName = name(shard);
 		if ((busyUntil.get(objectName) ?? 0) > Date.now()) continue;
 		if ((inFlight.get(objectName) ?? 0) >= inFlightCap(objectName)) continue;

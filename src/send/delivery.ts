@@ -41,7 +41,11 @@ export async function deliverMessages(
 	const direct: Admitted[] = [];
 	const namespace = env.RELAY_POOL;
 	if (config.pool.enabled && namespace) {
-		const target = { namespace, ...(config.pool.locationHint ? { locationHint: config.pool.locationHint } : {}) };
+		const target = {
+			namespace,
+			shards: config.pool.shards,
+			...(config.pool.locationHint ? { locationHint: config.pool.locationHint } : {}),
+		};
 		let cooled = false;
 		await runPooled(
 			admitted.map((item) => async () => {

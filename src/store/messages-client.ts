@@ -125,6 +125,23 @@ export async function listAcross(
 	}
 }
 
+/** The owner's records by status, over every shard the directory lists for them. */
+export async function countAcross(
+	env: Pick<StoreBindings, "MESSAGES" | "DIRECTORY">,
+	owner: string,
+	fromDay: number,
+): Promise<Record<string, number>> {
+	const days = await byName(env.DIRECTORY, DIRECTORY).placesOf(owner, fromDay, 1000);
+	const counts = await Promise.all(
+		days.flatMap(({ day, shards }) =>
+			shards.map((shard) => byName(env.MESSAGES, shardName({ day, shard })).counts(owner)),
+		),
+	);
+	const total: Record<string, number> = {};
+	for (const c of counts) for (const [status, n] of Object.entries(c)) total[status] = (total[status] ?? 0) + n;
+	return total;
+}
+
 const newestFirst = (records: MessageRecord[]) =>
 	records.sort((a, b) => b.createdAt - a.createdAt || (a.ref < b.ref ? 1 : a.ref > b.ref ? -1 : 0));
 

@@ -125,6 +125,11 @@ describe("readConfig", () => {
 			"PUBLIC_KEYS[0].perMinute",
 		]);
 		expect(config({ ...minimal, SMTP_HOST: "localhost", SMTP_SECURITY: "none" }).smtp.security).toBe("none");
+		// Pool objects per AUTH user: 1 to 64, four by default.
+		expect(config(minimal).pool.shards).toBe(4);
+		expect(config({ ...minimal, SMTP_POOL_SHARDS: "64" }).pool.shards).toBe(64);
+		expect(paths({ ...minimal, SMTP_POOL_SHARDS: "65" })).toEqual(["SMTP_POOL_SHARDS"]);
+		expect(paths({ ...minimal, SMTP_POOL_SHARDS: "0" })).toEqual(["SMTP_POOL_SHARDS"]);
 	});
 
 	it("never repeats a value in its errors", () => {

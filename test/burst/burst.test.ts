@@ -8,7 +8,10 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it, vi } from "vitest";
-import { auth, call, message, post } from "../api/support";
+import { keyId } from "../../src/api/auth/bearer";
+import { countAcross } from "../../src/store/messages-client";
+import { dayOf } from "../../src/store/ref";
+import { API_KEY, auth, call, message, post } from "../api/support";
 import { RelayHandle } from "../helpers/relay";
 import { type AcceptedBody, ASYNC } from "../records/support";
 
@@ -44,14 +47,9 @@ async function acceptAll(): Promise<string[]> {
 	return refs;
 }
 
-/** Statuses of all records, by count, straight from D1 (cheap to poll while the consumer works). */
-async function statusCounts(): Promise<Record<string, number>> {
-	const { results } = await env.DB.prepare("SELECT status, COUNT(*) AS n FROM messages GROUP BY status").all<{
-		status: string;
-		n: number;
-	}>();
-	return Object.fromEntries(results.map((r) => [r.status, r.n]));
-}
+/** Statuses of the caller's records, by count, straight from the store's shards (cheap to poll while the consumer works). */
+const statusCounts = async (): Promise<Record<string, number>> =>
+	countAcross(env, `key:${await keyId(API_KEY)}`, dayOf(Date.now()) + 1);
 
 /** ref → relayId of the caller's `sent` records, paged through GET /v1/messages. */
 async function sentRecords(): Promise<Map<string, string | null>> {

@@ -27,6 +27,26 @@ describe("warm relay sessions", () => {
 		await relay.stop();
 	});
 
+	it("asks SMTP_POOL_SHARDS objects and no more: what they do not take goes directly", async () => {
+		const relay = await startRelay({ security: "starttls" });
+		const sends = Array.from({ length: 20 }, (_, i) =>
+			post("/v1/send", message(`shards-${i}`), pooled(relay.port, { SMTP_POOL_SHARDS: "1" })),
+		);
+		expect((await Promise.all(sends)).map((r) => r.status)).toEqual(Array(20).fill(200));
+		const [first, ...rest] = await allStats(relay.port);
+		expect(first?.opened).toBeGreaterThan(0);
+		expect(rest.map((s) => s.opened)).toEqual([0, 0, 0]);
+		expect(await relay.messages()).toHaveLength(20);
+		// With the default four, twenty at once spill past the first object (six calls while it is cold).
+		const spill = await startRelay({ security: "starttls" });
+		await Promise.all(
+			Array.from({ length: 20 }, (_, i) => post("/v1/send", message(`spill-${i}`), pooled(spill.port))),
+		);
+		expect((await allStats(spill.port)).filter((s) => s.opened > 0).length).toBeGreaterThan(1);
+		await relay.stop();
+		await spill.stop();
+	});
+
 	it("keeps a session per label (AUTH user) and switches between them", async () => {
 		const relay = await startRelay({ security: "starttls" });
 		for (const [tag, labelId] of [
