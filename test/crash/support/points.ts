@@ -10,7 +10,7 @@
 import type { MessageRecord } from "../../../src/store/types";
 import type { FaultAction, FaultScript, FaultStage } from "../../helpers/faults";
 import { FAULT_KINDS, type Fault, type FaultKind } from "./calls";
-import { checkRun, type Ended, isQuiet, type Told } from "./checks";
+import { checkRun, type Ended, FINAL_BOUND_MS, isQuiet, type Told } from "./checks";
 import { CrashRun } from "./run";
 
 type Script = Omit<FaultScript, "security" | "users">;
@@ -76,6 +76,24 @@ function relayFault(base: Script, kind: FaultKind, n: number): Script {
 	return { ...base, at: { ...base.at, ...at } };
 }
 
+/** How the crash runs' records ended, and the slowest past the run with no fault. */
+class Tally {
+	readonly #statuses = new Map<string, number>();
+	#slowestMs = 0;
+
+	add(ended: Ended[], baseline: ReadonlyMap<number, number>): void {
+		for (const e of ended) {
+			this.#statuses.set(e.record.status, (this.#statuses.get(e.record.status) ?? 0) + 1);
+			this.#slowestMs = Math.max(this.#slowestMs, e.tookMs - (baseline.get(e.index) ?? 0));
+		}
+	}
+
+	toString(): string {
+		const statuses = [...this.#statuses].map(([status, n]) => `${status} ${n}`).join(", ");
+		return `records ended ${statuses}; the slowest ${(this.#slowestMs / 60_000).toFixed(1)} min past the run with no fault (bound ${FINAL_BOUND_MS / 60_000} min)`;
+	}
+}
+
 export async function crashEveryPoint(path: CrashPath): Promise<PathReport> {
 	const base = path.script ?? {};
 	const happy = await runOnce(path, base);
@@ -84,6 +102,7 @@ export async function crashEveryPoint(path: CrashPath): Promise<PathReport> {
 	);
 	console.info(`${path.name}: calls with no fault: ${happy.run.log.calls.map((c) => c.site).join(", ")}`);
 	const baseline = new Map(happy.ended.map((e) => [e.index, e.tookMs]));
+	const tally = new Tally();
 	const seen = new Map<string, number>();
 	const faults: Fault[] = [];
 	for (const { site } of happy.run.log.calls) {
@@ -100,21 +119,24 @@ export async function crashEveryPoint(path: CrashPath): Promise<PathReport> {
 		}
 		if (!outcome.run.log.fired) problems.push(`${name}: never reached in ${TRIES} runs`);
 		else points++;
+		tally.add(outcome.ended, baseline);
 		problems.push(...outcome.problems.map((p) => `${name}: ${p}`));
 	}
 	for (let n = 1; n <= happy.arrivals; n++) {
 		for (const kind of FAULT_KINDS) {
+			const name = `${path.name}, relay ${kind} at message ${n}`;
 			const outcome = await runOnce(path, relayFault(base, kind, n), undefined, baseline);
 			// The n-th MAIL (refused or dropped) or the n-th final dot (dropped after) happened: the fault struck.
 			const struck = kind === "abandon-after" ? outcome.arrivals >= n : outcome.mails >= n;
 			if (struck) points++;
-			else problems.push(`${path.name}, relay ${kind} at message ${n}: never reached`);
-			problems.push(...outcome.problems.map((p) => `${path.name}, relay ${kind} at message ${n}: ${p}`));
+			else problems.push(`${name}: never reached`);
+			tally.add(outcome.ended, baseline);
+			problems.push(...outcome.problems.map((p) => `${name}: ${p}`));
 		}
 	}
 	const report = { points, calls: happy.run.log.calls.length, relayed: happy.arrivals, problems };
 	console.info(
-		`${path.name}: crash points: ${points} (${report.calls} calls × ${FAULT_KINDS.join("/")} + ${report.relayed} relayed messages × refuse/drop-before/drop-after)`,
+		`${path.name}: crash points: ${points} (${report.calls} calls × ${FAULT_KINDS.join("/")} + ${report.relayed} relayed messages × refuse/drop-before/drop-after); ${tally}`,
 	);
 	return report;
 }
