@@ -89,17 +89,17 @@ export async function sendBatch(ctx: SendContext, input: unknown, options: SendO
 		return { kind: "accepted", results };
 	}
 	if (!ready.length) return { kind: "delivered", results };
-	const grant = await ctx.limiter.acquire(ready.length);
-	const admitted = ready.slice(0, grant.granted);
-	for (const { index } of ready.slice(grant.granted)) {
-		results[index] = limitedProblem(grant.retryAfterMs, "the api_user");
+	const permits = await ctx.limiter.acquire(ready.length);
+	const admitted = ready.slice(0, permits.granted);
+	for (const { index } of ready.slice(permits.granted)) {
+		results[index] = limitedProblem(permits.retryAfterMs, "the api_user");
 	}
 	if (admitted.length) await ctx.beforeDelivery();
-	const report = await deliverMessages(ctx.env, config, admitted, ctx.background);
+	const report = await deliverMessages(ctx.env, config, admitted, ctx.background, permits.deadline);
+	const all = [...report.results.values()];
+	await settle(ctx.limiter, permits, all);
 	const refs = await recordDeliveries(ctx, admitted, report.results);
 	for (const [index, d] of report.results) results[index] = asItem(d, refs.get(index));
-	const all = [...report.results.values()];
-	await settle(ctx.limiter, grant.at, all);
 	return {
 		kind: "delivered",
 		results,

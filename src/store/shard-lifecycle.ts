@@ -358,9 +358,9 @@ function finalize(
 export function release(sql: Sql, ref: string, token: string, now: number): boolean {
 	const row = rowOf(sql, ref);
 	if (!row || row.status !== "sending" || row.claim_token !== token) return false;
+	// Back as it was before the claim (the same due time); its job comes back now.
 	sql.run(
-		"UPDATE messages SET status = 'queued', lease_until = NULL, claim_token = NULL, due_at = ?, looked_at = ? WHERE ref = ?",
-		now,
+		"UPDATE messages SET status = CASE WHEN due_at > created_at AND attempts = 0 THEN 'scheduled' ELSE 'queued' END, lease_until = NULL, claim_token = NULL, looked_at = ? WHERE ref = ?",
 		now,
 		ref,
 	);

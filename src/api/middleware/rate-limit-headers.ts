@@ -3,11 +3,14 @@
  * every authenticated answer of the routes that count against the api_user's
  * limit, 429s included: `"default";q=<limit>;w=60` and
  * `"default";r=<remaining>;t=<seconds until the window is clear>`, the same
- * figures as GET /v1/limits. The route's own limiter call supplies them; only
- * when it made none (a 400, a replay, a dry run) or changed the count after
- * it (permits handed back, a cool-down) is the object asked once more; when
- * it cannot be asked, the answer goes out without them, unchanged (it may
- * say a message was accepted or sent).
+ * figures as GET /v1/limits (with the budget split over several objects, an
+ * estimate from the ones this request asked). The route's own limiter call
+ * supplies them. A 202 (queued: the limiter is the consumer's business) gets
+ * RateLimit-Policy alone, for no limiter call; only when another answer's
+ * route made none (a 400, a replay, a dry run) or changed the count after it
+ * (a cool-down) is one object asked once more; when it cannot be asked, the
+ * answer goes out without RateLimit, unchanged (it may say a message was
+ * sent).
  * Public (browser) callers get none: the api_user's figures are the operator's
  * business, and their own per-IP and per-key ceilings show in Retry-After.
  */
@@ -18,10 +21,12 @@ import type { AppEnv } from "../types";
 
 const POLICY = '"default"';
 
+const policyField = (limit: number) => `${POLICY};q=${limit};w=${WINDOW_MS / 1000}`;
+
 export function rateLimitFields(state: LimitState): { "RateLimit-Policy": string; RateLimit: string } {
 	const seconds = Math.max(0, Math.ceil(state.resetInMs / 1000));
 	return {
-		"RateLimit-Policy": `${POLICY};q=${state.limit};w=${WINDOW_MS / 1000}`,
+		"RateLimit-Policy": policyField(state.limit),
 		RateLimit: `${POLICY};r=${state.remaining};t=${seconds}`,
 	};
 }
@@ -32,8 +37,12 @@ export const rateLimitHeaders = (): MiddlewareHandler<AppEnv> =>
 		c.set("userLimiter", limiter);
 		await next();
 		if (c.get("caller").kind === "public") return;
+		if (c.res.status === 202) {
+			c.res.headers.set("RateLimit-Policy", policyField(c.get("config").rateLimitPerMinute));
+			return;
+		}
 		// Headers are a courtesy: a limiter that cannot be asked now never changes the answer (the send may be done).
-		const state = limiter.known() ?? (await limiter.usage().catch(unasked));
+		const state = limiter.known() ?? (await limiter.estimate().catch(unasked));
 		if (!state) return;
 		for (const [name, value] of Object.entries(rateLimitFields(state))) c.res.headers.set(name, value);
 	};
