@@ -6,6 +6,7 @@
  * next runs compare with (how long each message took to end final).
  */
 import { env } from "cloudflare:workers";
+import { RateBudget } from "../../../src/limit";
 import { placeOf, shardName } from "../../../src/store/ref";
 import { LEASE_MS, SWEEP_AFTER_MS } from "../../../src/store/timing";
 import type { MessageEvent, MessageRecord } from "../../../src/store/types";
@@ -150,7 +151,14 @@ export async function checkRun(
 		}
 	}
 	problems.push(...(await checkWebhooks(run, ended)));
-	const usage = await baseEnv.RATE_LIMITER.getByName(run.user).usage(30_000);
+	// The api_user's whole budget (every limiter object it is split over), at its default limit.
+	const budget = new RateBudget({
+		namespace: baseEnv.RATE_LIMITER,
+		name: run.user,
+		limit: 30_000,
+		counting: "until-settled",
+	});
+	const usage = await budget.usage();
 	if (usage.used < relay.messages.length) {
 		problems.push(`the limiter counts ${usage.used} sends, the relay received ${relay.messages.length}`);
 	}
