@@ -10,6 +10,8 @@
  * index puts and spool deletes) are not seen here.
  */
 
+import { type Invocation, never } from "./invocation";
+
 /** throw: the call fails before it takes effect; abandon-after / -before: the invocation dies after / before it. */
 export type FaultKind = "throw" | "abandon-after" | "abandon-before";
 export const FAULT_KINDS: readonly FaultKind[] = ["throw", "abandon-after", "abandon-before"];
@@ -20,49 +22,6 @@ export interface Fault {
 	site: string;
 	occurrence: number;
 }
-
-/**
- * One invocation of the Worker (a request, a queue batch). Once it dies, none
- * of its calls answers; the calls it had already made still reach their
- * objects (a request on the wire lands), and `landed` waits for them.
- */
-export class Invocation {
-	readonly #inFlight = new Set<Promise<unknown>>();
-	#dead = false;
-	#die: () => void = () => {};
-	/** Settles when the invocation dies (never, for one that lives). */
-	readonly died = new Promise<"died">((resolve) => {
-		this.#die = () => resolve("died");
-	});
-
-	get dead(): boolean {
-		return this.#dead;
-	}
-
-	die(): void {
-		this.#dead = true;
-		this.#die();
-	}
-
-	/** A call made to a real object, bucket or queue. */
-	track<T>(call: Promise<T>): Promise<T> {
-		const settled = call.then(
-			() => {},
-			() => {},
-		);
-		this.#inFlight.add(settled);
-		void settled.then(() => this.#inFlight.delete(settled));
-		return call;
-	}
-
-	/** Once every call it made has reached its object (or failed there). */
-	async landed(): Promise<void> {
-		while (this.#inFlight.size) await Promise.all(this.#inFlight);
-	}
-}
-
-/** What a dead invocation's calls answer: nothing, ever. */
-const never = <T>(): Promise<T> => new Promise<T>(() => {});
 
 export interface LoggedCall {
 	site: string;

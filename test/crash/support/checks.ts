@@ -7,6 +7,7 @@
  */
 import { env } from "cloudflare:workers";
 import { RateBudget } from "../../../src/limit";
+import { extractRelayId } from "../../../src/smtp/relay-id";
 import { placeOf, shardName } from "../../../src/store/ref";
 import { LEASE_MS, SWEEP_AFTER_MS } from "../../../src/store/timing";
 import type { MessageEvent, MessageRecord } from "../../../src/store/types";
@@ -91,15 +92,30 @@ export async function checkRun(
 	indexOf: (record: MessageRecord) => number,
 	baseline?: ReadonlyMap<number, number>,
 ): Promise<RunOutcome> {
+	const { ended, problems } = await endedRecords(run, told, indexOf, baseline);
+	const relay = await run.relayRecord();
+	problems.push(...arrivalProblems(relay.messages, ended));
+	problems.push(...(await checkWebhooks(run, ended)));
+	problems.push(...(await limiterProblems(run, relay.messages.length)));
+	const mails = relay.commands.filter((c) => /^MAIL /i.test(c)).length;
+	return { problems, ended, arrivals: relay.messages.length, mails };
+}
+
+/** Every record the run made, final in time; none for a message the client was told failed. */
+async function endedRecords(
+	run: CrashRun,
+	told: Told[],
+	indexOf: (record: MessageRecord) => number,
+	baseline?: ReadonlyMap<number, number>,
+): Promise<{ ended: Ended[]; problems: string[] }> {
 	const problems: string[] = [];
+	const ended: Ended[] = [];
 	const refs = new Set(run.refs());
 	for (const t of told) if (t.kind === "accepted") refs.add(t.ref);
-	const ended: Ended[] = [];
-	const byMessageId = new Map<string, Ended>();
 	for (const ref of refs) {
 		const found = await recordOf(ref);
-		const index = told.findIndex((t) => t.kind === "accepted" && t.ref === ref);
 		if (!found) {
+			const index = told.findIndex((t) => t.kind === "accepted" && t.ref === ref);
 			if (index >= 0) problems.push(`message ${index}: answered accepted as ${ref}, but there is no record`);
 			continue;
 		}
@@ -113,21 +129,30 @@ export async function checkRun(
 		const finalAt = events.find((e) => OWN_FINAL.has(e.type))?.at ?? Number.NaN;
 		const e: Ended = { index: i, record, events, tookMs: finalAt - dueAt };
 		ended.push(e);
-		byMessageId.set(record.messageId, e);
 		const allowed = (baseline?.get(i) ?? 0) + FINAL_BOUND_MS;
 		if (!(e.tookMs <= allowed)) {
 			problems.push(`message ${i} (${ref}): final ${record.status} ${e.tookMs} ms after due, past ${allowed} ms`);
 		}
 		const t = told[i];
-		if (t?.kind === "refused" && !(record.status === "canceled")) {
+		if (t?.kind === "refused") {
 			problems.push(
 				`message ${i} (${ref}): the client was told ${t.why} (so it may send again), yet it was accepted and ended ${record.status}`,
 			);
 		}
 	}
-	const relay = await run.relayRecord();
+	return { ended, problems };
+}
+
+/**
+ * What the relay received: each message of a record of the run, at most once
+ * per recipient, and to every recipient unless it ended failed or unknown;
+ * a record that says sent names the relay id of each of its arrivals.
+ */
+function arrivalProblems(arrivals: FaultMessage[], ended: Ended[]): string[] {
+	const problems: string[] = [];
+	const byMessageId = new Map(ended.map((e) => [e.record.messageId, e]));
 	const reached = new Map<Ended, Map<string, number>>();
-	for (const m of relay.messages) {
+	for (const m of arrivals) {
 		const id = messageIdOf(m);
 		const e = id === undefined ? undefined : byMessageId.get(id);
 		if (!e) {
@@ -137,6 +162,10 @@ export async function checkRun(
 		const counts = reached.get(e) ?? new Map<string, number>();
 		for (const to of m.rcptTo) counts.set(bare(to), (counts.get(bare(to)) ?? 0) + 1);
 		reached.set(e, counts);
+		const relayId = m.answer ? extractRelayId(m.answer) : undefined;
+		if (relayId && !MAY_MISS.has(e.record.status) && !e.record.relayIds.includes(relayId)) {
+			problems.push(`message ${e.index} (${e.record.ref}): ended ${e.record.status} without relay id ${relayId}`);
+		}
 	}
 	for (const e of ended) {
 		const counts = reached.get(e) ?? new Map<string, number>();
@@ -150,20 +179,19 @@ export async function checkRun(
 			}
 		}
 	}
-	problems.push(...(await checkWebhooks(run, ended)));
-	// The api_user's whole budget (every limiter object it is split over), at its default limit.
+	return problems;
+}
+
+/** The api_user's whole budget (every limiter object it is split over) counts every send the relay received. */
+async function limiterProblems(run: CrashRun, arrivals: number): Promise<string[]> {
 	const budget = new RateBudget({
 		namespace: baseEnv.RATE_LIMITER,
 		name: run.user,
 		limit: 30_000,
 		counting: "until-settled",
 	});
-	const usage = await budget.usage();
-	if (usage.used < relay.messages.length) {
-		problems.push(`the limiter counts ${usage.used} sends, the relay received ${relay.messages.length}`);
-	}
-	const mails = relay.commands.filter((c) => /^MAIL /i.test(c)).length;
-	return { problems, ended, arrivals: relay.messages.length, mails };
+	const { used } = await budget.usage();
+	return used < arrivals ? [`the limiter counts ${used} sends, the relay received ${arrivals}`] : [];
 }
 
 /** Each final record: exactly one `message.*` webhook of its own final status (one id, maybe posted again). */

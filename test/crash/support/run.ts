@@ -2,35 +2,33 @@
  * One run of a message's life for the crash test: a fresh api_user (its own
  * limiter and suppression lists), a fresh API key (its own owner, so its
  * records are its own), a fault relay and a webhook receiver of its own, and
- * the run's own queue and clock. The client's requests go to the app and the
- * queue's jobs to the real consumer with the bindings wrapped (calls.ts);
- * `drain` plays the platform: it redelivers what an invocation did not ack
- * (all of a dead one's batch), holds delayed jobs until the clock reaches
- * them, and, when nothing is due, moves the clock a minute on and runs the
- * sweep of every object the run touched, as their alarms would — until
- * nothing is left to do.
+ * the run's own queue (queue.ts) and clock. The client's requests go to the
+ * app with the bindings wrapped (calls.ts); `drain` plays the platform: the
+ * queue's due batches to the consumer, and when nothing is due, the clock a
+ * minute on and the sweep of every object the run touched, as their alarms
+ * would — until nothing is left to do.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { createApp } from "../../../src/app";
 import type { Bindings } from "../../../src/env";
-import { consumeQueue, type QueueJob } from "../../../src/records/consumer";
-import { consumeDeadLetters } from "../../../src/records/dead-letters";
+import type { QueueJob } from "../../../src/records/consumer";
 import type { DueJob } from "../../../src/store/jobs";
 import { BASE, baseEnv } from "../../api/support";
 import { SECRET, startReceiver } from "../../events/support";
 import { type FaultRecord, type FaultScript, startFaultRelay } from "../../helpers/faults";
-import { CallLog, type Fault, Invocation, type Sent, wrapBucket, wrapNamespace, wrapQueue } from "./calls";
+import { CallLog, type Fault, wrapBucket, wrapNamespace, wrapQueue } from "./calls";
+import { Background, Invocation } from "./invocation";
+import { RunQueue } from "./queue";
 
 /** How far the clock moves when nothing is due: the objects' alarms sweep about once a minute. */
 export const TICK_MS = 60_000;
-/** The queue's batch size and retries (wrangler.toml), after which a job goes to the dead-letter queue. */
-const BATCH_SIZE = 12;
-const MAX_RETRIES = 10;
 /** A run still busy after this many minutes of its clock is a failure (the sweep's bound is minutes). */
 const MAX_TICKS = 60;
 /** More consumer invocations than this in one run means jobs going round in circles. */
 const MAX_BATCHES = 400;
+/** Messages of a run that get a relay id of the run's own (more than any path sends). */
+const RELAY_IDS = 50;
 
 const DURABLE_OBJECTS = [
 	"MESSAGES",
@@ -41,28 +39,8 @@ const DURABLE_OBJECTS = [
 	"RATE_LIMITER",
 ] as const;
 
-interface QueuedJob {
-	id: number;
-	body: QueueJob;
-	dueAt: number;
-	attempts: number;
-}
-
 /** An answer the client got, or none (its invocation died). */
 export type Answer = { status: number; headers: Headers; body: unknown } | "abandoned";
-
-/** An ExecutionContext that keeps what the invocation hands to waitUntil. */
-class Background {
-	readonly #work: Promise<unknown>[] = [];
-	readonly props = {};
-	waitUntil(promise: Promise<unknown>): void {
-		this.#work.push(promise.catch(() => {}));
-	}
-	passThroughOnException(): void {}
-	async settled(): Promise<void> {
-		for (let i = 0; i < this.#work.length; i++) await this.#work[i];
-	}
-}
 
 let runs = 0;
 
@@ -72,8 +50,10 @@ export class CrashRun {
 	readonly apiKey: string;
 	/** The run's clock: the real present at its start, moved on by `drain`. */
 	clock = Date.now();
-	readonly #queue: QueuedJob[] = [];
-	#jobs = 0;
+	readonly #queue = new RunQueue(
+		(invocation) => this.bindingsFor(invocation),
+		() => this.clock,
+	);
 	#relay?: Awaited<ReturnType<typeof startFaultRelay>>;
 	#receiver?: Awaited<ReturnType<typeof startReceiver>>;
 
@@ -88,8 +68,15 @@ export class CrashRun {
 	}
 
 	async start(): Promise<void> {
+		// Relay ids of this run's own (the relay index is shared by every run): `<user>_<n>` for the n-th message.
+		const scripted = this.script.at?.message;
+		const message = Array.from({ length: RELAY_IDS }, (_, i) => {
+			const fault = Array.isArray(scripted) ? scripted[i] : scripted;
+			return fault ?? { reply: `250 #${this.user}_${i + 1}#Queued` };
+		});
 		this.#relay = await startFaultRelay({
 			...this.script,
+			at: { ...this.script.at, message },
 			security: "none",
 			users: { [this.user]: "api_key" },
 			acrossConnections: true,
@@ -134,18 +121,18 @@ export class CrashRun {
 			EVENTS_WEBHOOK_SECRET: SECRET,
 			...wrapped,
 			SPOOL: wrapBucket(env.SPOOL, "SPOOL", log, invocation),
-			SEND_QUEUE: wrapQueue<QueueJob>("SEND_QUEUE", (sent) => this.#enqueue(sent), log, invocation),
+			SEND_QUEUE: wrapQueue<QueueJob>("SEND_QUEUE", (sent) => this.#queue.send(sent), log, invocation),
 		} as Bindings;
 	}
 
 	/** One request of the client to the app, as its own invocation. */
 	async request(path: string, init: RequestInit): Promise<Answer> {
 		const invocation = new Invocation();
-		const ctx = new Background();
+		const background = new Background();
 		const app = createApp().fetch(
 			new Request(`${BASE}${path}`, init),
 			this.bindingsFor(invocation),
-			ctx as unknown as ExecutionContext,
+			background.context,
 		);
 		const response = await Promise.race([app, invocation.died]);
 		if (response === "died") {
@@ -153,7 +140,7 @@ export class CrashRun {
 			return "abandoned";
 		}
 		const text = await response.text();
-		await Promise.race([ctx.settled(), invocation.died]);
+		await Promise.race([background.settled(), invocation.died]);
 		if (invocation.dead) await invocation.landed();
 		const json = text && response.headers.get("Content-Type")?.includes("json") ? JSON.parse(text) : text;
 		return { status: response.status, headers: response.headers, body: json };
@@ -176,15 +163,12 @@ export class CrashRun {
 		this.clock = Math.max(this.clock, Date.now());
 		let batches = 0;
 		for (let ticks = 0; ; ) {
-			const due = this.#queue.filter((job) => job.dueAt <= this.clock).slice(0, BATCH_SIZE);
-			if (due.length) {
+			if (await this.#queue.deliverDue()) {
 				if (++batches > MAX_BATCHES)
 					throw new Error(`more than ${MAX_BATCHES} queue batches: jobs go round in circles`);
-				for (const job of due) this.#queue.splice(this.#queue.indexOf(job), 1);
-				await this.#consume(due);
 				continue;
 			}
-			if (!this.#queue.length && (await isQuiet())) return;
+			if (this.#queue.empty && (await isQuiet())) return;
 			if (++ticks > MAX_TICKS) throw new Error(`still busy ${MAX_TICKS} minutes on (the run's clock)`);
 			this.clock += TICK_MS;
 			await this.#sweep();
@@ -226,84 +210,7 @@ export class CrashRun {
 		// A shard holds other runs' records too: their send jobs are theirs (a webhook job posts to this run's receiver).
 		const refs = new Set(this.refs());
 		const ours = due.filter(({ job }) => job.kind !== "send" || refs.has(job.ref));
-		this.#enqueue(ours.map(({ job, delaySeconds }) => ({ body: job, delaySeconds })));
-	}
-
-	#enqueue(sent: Sent<QueueJob>[]): void {
-		for (const { body, delaySeconds } of sent) {
-			this.#queue.push({ id: ++this.#jobs, body, dueAt: this.clock + delaySeconds * 1000, attempts: 0 });
-		}
-	}
-
-	/** One consumer invocation over `jobs`: acked ones leave, retried ones come back, a dead one's come back all. */
-	async #consume(jobs: QueuedJob[]): Promise<void> {
-		const invocation = new Invocation();
-		const ctx = new Background();
-		const verdicts = new Map<number, { retry: boolean; delaySeconds: number }>();
-		const settle = (job: QueuedJob, retry: boolean, delaySeconds = 0) => {
-			if (!verdicts.has(job.id)) verdicts.set(job.id, { retry, delaySeconds });
-		};
-		const messages = jobs.map((job) => ({
-			id: `job-${job.id}`,
-			timestamp: new Date(this.clock),
-			attempts: job.attempts + 1,
-			body: job.body,
-			ack: () => settle(job, false),
-			retry: (options?: QueueRetryOptions) => settle(job, true, options?.delaySeconds ?? 0),
-		}));
-		const batch = {
-			queue: "edgesend-send",
-			messages,
-			ackAll: () => {
-				for (const job of jobs) settle(job, false);
-			},
-			retryAll: (options?: QueueRetryOptions) => {
-				for (const job of jobs) settle(job, true, options?.delaySeconds ?? 0);
-			},
-		} as unknown as MessageBatch<QueueJob>;
-		const consumed = consumeQueue(
-			batch,
-			this.bindingsFor(invocation),
-			ctx as unknown as ExecutionContext,
-			() => this.clock,
-		)
-			.then(() => "returned" as const)
-			.catch(() => "threw" as const);
-		const ended = await Promise.race([consumed, invocation.died]);
-		if (ended !== "died") await Promise.race([ctx.settled(), invocation.died]);
-		if (invocation.dead) await invocation.landed();
-		const dead: QueuedJob[] = [];
-		for (const job of jobs) {
-			const verdict = verdicts.get(job.id);
-			// A dead invocation's acks never reached the platform; an invocation that threw retries what it did not ack.
-			const again = invocation.dead || (verdict ? verdict.retry : ended === "threw");
-			if (!again) continue;
-			job.attempts++;
-			if (job.attempts >= MAX_RETRIES) dead.push(job);
-			else {
-				job.dueAt = this.clock + (invocation.dead ? 0 : (verdict?.delaySeconds ?? 0) * 1000);
-				this.#queue.push(job);
-			}
-		}
-		if (dead.length) await this.#deadLetters(dead);
-	}
-
-	/** Jobs the queue gave up on, through the dead-letter consumer (which hands them back to their objects). */
-	async #deadLetters(jobs: QueuedJob[]): Promise<void> {
-		const invocation = new Invocation();
-		const messages = jobs.map((job) => ({
-			id: `dead-${job.id}`,
-			timestamp: new Date(this.clock),
-			attempts: job.attempts,
-			body: job.body,
-			ack: () => {},
-			retry: () => {},
-		}));
-		const batch = { queue: "edgesend-send-dlq", messages, ackAll: () => {}, retryAll: () => {} };
-		await Promise.race([
-			consumeDeadLetters(batch as unknown as MessageBatch<QueueJob>, this.bindingsFor(invocation), () => this.clock),
-			invocation.died,
-		]);
+		this.#queue.send(ours.map(({ job, delaySeconds }) => ({ body: job, delaySeconds })));
 	}
 
 	#required<T>(value: T | undefined, what: string): T {
