@@ -7,7 +7,7 @@
  * needs the key): the callback reference says hex HMAC-SHA256 of the
  * timestamp keyed with the app key; "Learn about WebHook" says
  * md5(timestamp + appKeyHeader + key). Neither covers the body, so we add a
- * timestamp window here and bind each signature to its first body (callback-store.ts).
+ * timestamp window here and bind each signature to its first body (callback-events.ts).
  * Pure: no I/O, no HTTP; the route maps the outcome to a problem.
  */
 

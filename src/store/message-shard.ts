@@ -12,6 +12,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { type DueJob, type QueueJob, sendJobs } from "./jobs";
 import {
+	type AttemptOutcome,
 	claimOutbox,
 	handBackOutbox,
 	type OutboxClaim,
@@ -22,7 +23,7 @@ import {
 } from "./outbox";
 import type { RelayIndex } from "./relay-index";
 import { indexName } from "./relay-index-name";
-import { type Linked, linkEvent, markIndexed } from "./shard-events";
+import { type Linked, linkEvent, logAttempt, markIndexed } from "./shard-events";
 import {
 	type Accepted,
 	type AcceptInput,
@@ -176,13 +177,13 @@ export class MessageShard extends DurableObject<ShardEnv> {
 		return this.#tx(() => claimOutbox(this.#sql, id, now));
 	}
 
-	settleDelivery(
-		id: string,
-		token: string,
-		outcome: { ok: boolean; status: number; final?: boolean },
-		now: number,
-	): OutboxSettled {
-		const result = this.#tx(() => settleOutbox(this.#sql, id, token, outcome, now));
+	/** An attempt's outcome; one that posted is also on its record's timeline (`webhook.attempt`). */
+	settleDelivery(id: string, token: string, outcome: AttemptOutcome, now: number): OutboxSettled {
+		const result = this.#tx(() => {
+			const settled = settleOutbox(this.#sql, id, token, outcome, now);
+			if (settled.kind !== "lost") logAttempt(this.#sql, id, outcome, now);
+			return settled;
+		});
 		this.#wake(now);
 		return result;
 	}

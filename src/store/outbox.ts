@@ -113,17 +113,28 @@ export function claimOutbox(sql: Sql, id: string, now: number): OutboxClaim {
 export type OutboxSettled = { kind: "done" } | { kind: "retry"; dueAt: number } | { kind: "lost" };
 
 /**
+ * What became of a claimed attempt: the receiver's answer (`status`, 0 for
+ * none, then `error` says why), or, with neither a status nor an error, no
+ * attempt at all (`final`: webhooks were turned off since it was filed).
+ */
+export interface AttemptOutcome {
+	ok: boolean;
+	status: number;
+	/** Give up now (no retry), whatever the deadline. */
+	final?: boolean;
+	error?: string;
+}
+
+/** Whether anything was posted (the outcome carries a status or an error). */
+export const attempted = (outcome: AttemptOutcome): boolean =>
+	outcome.ok || outcome.status !== 0 || outcome.error !== undefined;
+
+/**
  * The outcome of a claimed attempt: delivered, failed for good (past its
  * 24 h, or `final`), or pending again after the backoff. Written only while
  * the claim is still its own (`lost` otherwise: another attempt took over).
  */
-export function settleOutbox(
-	sql: Sql,
-	id: string,
-	token: string,
-	outcome: { ok: boolean; status: number; final?: boolean },
-	now: number,
-): OutboxSettled {
+export function settleOutbox(sql: Sql, id: string, token: string, outcome: AttemptOutcome, now: number): OutboxSettled {
 	const [claimed, leaseEnd] = token.split(":").map(Number);
 	const row = sql.one<{ deadline_at: number }>(
 		"SELECT deadline_at FROM outbox WHERE id = ? AND status = 'sending' AND attempts = ? AND next_attempt_at = ?",

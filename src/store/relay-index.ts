@@ -12,6 +12,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { type DueJob, type QueueJob, sendJobs } from "./jobs";
 import {
+	type AttemptOutcome,
 	addOutbox,
 	claimOutbox,
 	dueOutbox,
@@ -145,12 +146,7 @@ export class RelayIndex extends DurableObject<IndexEnv> {
 		return this.ctx.storage.transactionSync(() => claimOutbox(this.#sql, id, now));
 	}
 
-	settleDelivery(
-		id: string,
-		token: string,
-		outcome: { ok: boolean; status: number; final?: boolean },
-		now: number,
-	): OutboxSettled {
+	settleDelivery(id: string, token: string, outcome: AttemptOutcome, now: number): OutboxSettled {
 		const settled = this.ctx.storage.transactionSync(() => settleOutbox(this.#sql, id, token, outcome, now));
 		const wake = outboxWakeAt(this.#sql);
 		if (wake !== undefined) this.#wakeBy(wake);
@@ -249,4 +245,5 @@ const unmatched = (event: LinkedEvent): OutboxEvent => ({
 	subject: null,
 	tags: [],
 	route: null,
+	email: null,
 });

@@ -2,10 +2,12 @@
  * Provider events filed on a MessageShard's records: once per event id; on a
  * final record applied at once (timeline, forward-only status, webhook); on a
  * record still waiting for a partial retry kept pending, and applied after its
- * own final event when it ends (shard-final.ts).
+ * own final event when it ends (shard-final.ts). And each webhook attempt
+ * of a record's events, on its timeline.
  */
+import { type AttemptOutcome, attempted } from "./outbox";
 import { applyEvent } from "./shard-final";
-import { rowOf } from "./shard-rows";
+import { appendEvent, rowOf } from "./shard-rows";
 import type { Sql } from "./sql";
 import { FINAL_STATUSES, type LinkedEvent } from "./types";
 
@@ -32,4 +34,26 @@ export function markIndexed(sql: Sql, relayIds: readonly string[], now: number):
 	for (const relayId of relayIds) {
 		sql.run("UPDATE relay_ids SET indexed_at = ? WHERE relay_id = ? AND indexed_at IS NULL", now, relayId);
 	}
+}
+
+/** A settled webhook attempt on its record's timeline (`webhook.attempt`); nothing when nothing was posted. */
+export function logAttempt(sql: Sql, id: string, outcome: AttemptOutcome, now: number): void {
+	if (!attempted(outcome)) return;
+	const row = sql.one<{ stream: string; type: string; attempts: number }>(
+		"SELECT stream, type, attempts FROM outbox WHERE id = ?",
+		id,
+	);
+	if (!row || !rowOf(sql, row.stream)) return;
+	appendEvent(sql, row.stream, {
+		type: "webhook.attempt",
+		at: now,
+		detail: {
+			webhookId: id,
+			event: row.type,
+			attempt: row.attempts,
+			ok: outcome.ok,
+			status: outcome.status,
+			...(outcome.error === undefined ? {} : { error: outcome.error }),
+		},
+	});
 }

@@ -42,6 +42,12 @@ describe("GET /openapi.json", () => {
 				"get /v1/messages",
 				"get /v1/messages/{ref}",
 				"delete /v1/messages/{ref}",
+				"post /emails",
+				"post /emails/batch",
+				"get /emails",
+				"get /emails/{id}",
+				"patch /emails/{id}",
+				"post /emails/{id}/cancel",
 			].sort(),
 		);
 		expect(Object.keys(doc.components.schemas)).toEqual(

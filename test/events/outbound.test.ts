@@ -1,54 +1,66 @@
 /**
- * Outbound events: a new provider event goes to EVENTS_WEBHOOK_URL signed as a
- * Standard Webhook, and the official `standardwebhooks` package accepts it;
- * its webhook-id is stable for the event, and a redelivered callback sends nothing.
+ * Outbound events: a new provider event of a record goes to
+ * EVENTS_WEBHOOK_URL signed as a Standard Webhook, and the official
+ * `standardwebhooks` package accepts it (and catches tampering); its
+ * webhook-id is stable for the event, and a redelivered callback queues
+ * nothing more. The provider's own bookkeeping is never sent.
  */
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { postCallback, relayId, startReceiver, statusCallback } from "./support";
-
-const SECRET = `whsec_${btoa("edgesend-outbound-test-secret-32b")}`;
+import {
+	bodiesOf,
+	enqueue,
+	type Posted,
+	postCallback,
+	relayId,
+	runWebhookJobs,
+	SECRET,
+	sentRecord,
+	settingsFor,
+	statusCallback,
+	withReceiver,
+} from "./support";
 
 describe("outbound event webhooks", () => {
-	it("signs message.bounced so that standardwebhooks verifies it, and sends a redelivery once", async () => {
-		const receiver = await startReceiver();
-		try {
+	it("signs message.bounced so that standardwebhooks verifies it, and sends a redelivered callback's event once", () =>
+		withReceiver([], async (receiver) => {
+			const { tap, settings } = settingsFor(receiver.url);
 			const id = relayId("out");
+			const { ref, jobs } = await sentRecord(id);
+			await enqueue(tap, jobs);
+			await runWebhookJobs(tap, settings);
 			const to = `out-${Date.now()}@example.com`;
-			// Without the queue, the first attempt runs right after the callback (the queue path: webhook-deliveries tests).
-			const settings = { EVENTS_WEBHOOK_URL: receiver.url, EVENTS_WEBHOOK_SECRET: SECRET, SEND_QUEUE: undefined };
 			const body = statusCallback(id, "invalid_email", to);
 			expect((await postCallback(body, {}, settings)).status).toBe(200);
+			const queued = tap.take();
+			expect(bodiesOf(queued, "webhook")).toHaveLength(1);
 			expect((await postCallback(body, { timestamp: String(Date.now() + 1) }, settings)).status).toBe(200);
+			expect(tap.take()).toEqual([]);
+			await enqueue(
+				tap,
+				queued.map(({ body: job }) => ({ job, delaySeconds: 0 })),
+			);
+			await runWebhookJobs(tap, settings);
 
 			const requests = await receiver.requests();
-			expect(requests.length).toBe(1);
-			const [request] = requests;
-			const verified = new Webhook(SECRET).verify(request.body, request.headers) as {
-				type: string;
-				timestamp: string;
-				data: Record<string, unknown>;
-			};
+			expect(requests).toHaveLength(2);
+			const request = requests[1];
+			if (!request) throw new Error("no bounce posted");
+			const verified = new Webhook(SECRET).verify(request.body, request.headers) as Posted;
 			expect(verified.type).toBe("message.bounced");
-			expect(verified.data).toMatchObject({ relayId: id, to, detail: "invalid_email by test" });
+			expect(verified.data).toMatchObject({ ref, relayId: id, to, detail: "invalid_email by test" });
 			expect(request.headers["webhook-id"]).toMatch(/^evt_/);
 			// Tampering is caught by the same verifier.
 			expect(() => new Webhook(SECRET).verify(request.body.replace(to, "x@example.com"), request.headers)).toThrow();
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 
 	it("sends nothing for the provider's own bookkeeping (target, sent)", async () => {
-		const receiver = await startReceiver();
-		try {
-			const settings = { EVENTS_WEBHOOK_URL: receiver.url, EVENTS_WEBHOOK_SECRET: SECRET, SEND_QUEUE: undefined };
-			const id = relayId("quiet");
-			await postCallback(statusCallback(id, "target", "ben@example.com"), {}, settings);
-			await postCallback(statusCallback(id, "sent", "ben@example.com"), {}, settings);
-			expect(await receiver.requests()).toEqual([]);
-		} finally {
-			await receiver.stop();
-		}
+		const { tap, settings } = settingsFor("http://127.0.0.1:9/never");
+		const id = relayId("quiet");
+		const { ref, shard } = await sentRecord(id);
+		await postCallback(statusCallback(id, "target", "ben@example.com"), {}, settings);
+		await postCallback(statusCallback(id, "sent", "ben@example.com"), {}, settings);
+		expect(tap.take()).toEqual([]);
+		expect((await shard.deliveriesOf(ref)).map((d) => d.type)).toEqual(["message.sent"]);
 	});
 });

@@ -1,16 +1,15 @@
 /**
  * A record's own final statuses as outbound events: the queue consumer's go
  * out exactly as a sync send's do (message.sent, .failed, .unknown; a cancel
- * is message.canceled), and provider events that came before the record had
- * its relay id are attached when it is written, and go out after it. Jobs
- * are the ones the app and the consumer really queued (a tap on SEND_QUEUE),
- * handed to the real consumer; webhooks reach a receiver in the Node process
- * and are checked with the official `standardwebhooks` package.
+ * is message.canceled), with the message's tags and route, and provider
+ * events that came before the record had its relay id are filed on it when
+ * the relay id is put, and go out after it. Jobs are the ones the app and the
+ * consumer really queued (a tap on SEND_QUEUE), handed to the real consumer;
+ * webhooks reach a receiver in the Node process and are checked with the
+ * official `standardwebhooks` package.
  */
-import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { deliveriesOf } from "../../src/events/webhook-deliveries";
 import { auth, call, message, type Overrides, post, relayAt } from "../api/support";
 import { startFaultRelay } from "../helpers/faults";
 import { consumeJobs, recordOf, sendAsync } from "../records/support";
@@ -18,13 +17,20 @@ import {
 	bodiesOf,
 	type Posted,
 	postCallback,
+	type Received,
 	relayId,
 	runWebhookJobs,
 	SECRET,
 	settingsFor,
+	shardOfRef,
 	startReceiver,
 	statusCallback,
+	withReceiver,
 } from "./support";
+
+/** The message schema takes no tags yet (issue 22 adds them): the events carry the record's, none. */
+const TAGS: { name: string; value: string }[] = [];
+const verified = (requests: Received[]) => requests.map((r) => new Webhook(SECRET).verify(r.body, r.headers) as Posted);
 
 /** Sends async, has the consumer deliver it, runs the webhook jobs that queued; answers the record and what was posted. */
 async function sendAndDeliver(tag: string, url: string, extra: Overrides = {}) {
@@ -38,13 +44,13 @@ async function sendAndDeliver(tag: string, url: string, extra: Overrides = {}) {
 }
 
 describe("a record's own events", () => {
-	it("an async send that reaches the relay goes out as message.sent, verified with standardwebhooks", async () => {
-		const receiver = await startReceiver();
-		try {
+	it("an async send that reaches the relay goes out as message.sent, with its tags and route, verified with standardwebhooks", () =>
+		withReceiver([], async (receiver) => {
 			const { ref, record, webhookJobs } = await sendAndDeliver("async-sent", receiver.url);
 			expect(record.status).toBe("sent");
-			expect(webhookJobs).toEqual([{ kind: "webhook", id: `evt_${ref}_sent` }]);
+			expect(webhookJobs).toEqual([{ kind: "webhook", object: shardOfRef(ref).name, id: `evt_${ref}_sent` }]);
 			const [request] = await receiver.requests();
+			if (!request) throw new Error("nothing posted");
 			const posted = new Webhook(SECRET).verify(request.body, request.headers) as Posted;
 			expect(posted.type).toBe("message.sent");
 			expect(posted.data).toEqual({
@@ -53,13 +59,12 @@ describe("a record's own events", () => {
 				relayId: record.relayId,
 				to: "ben@example.com",
 				detail: null,
+				tags: TAGS,
+				route: "primary",
 			});
 			expect(posted.timestamp).toBe(record.sentAt);
 			expect(request.headers["webhook-id"]).toBe(`evt_${ref}_sent`);
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 
 	it("a 550 is message.failed with the relay's reply; a drop after the dot is message.unknown", async () => {
 		const receiver = await startReceiver();
@@ -71,7 +76,7 @@ describe("a record's own events", () => {
 			const unknown = await sendAndDeliver("async-drop", receiver.url, relayAt(dropped.port));
 			expect(unknown.record.status).toBe("unknown");
 
-			const posted = (await receiver.requests()).map((r) => new Webhook(SECRET).verify(r.body, r.headers) as Posted);
+			const posted = verified(await receiver.requests());
 			expect(posted.map((p) => [p.type, p.data.ref])).toEqual([
 				["message.failed", failed.ref],
 				["message.unknown", unknown.ref],
@@ -84,54 +89,61 @@ describe("a record's own events", () => {
 		}
 	});
 
-	it("a provider event that came before the record had its relay id is attached, and follows message.sent out", async () => {
+	it("a provider event that came before the record had its relay id is filed on it, and follows message.sent out", async () => {
 		const receiver = await startReceiver();
 		// The relay answers with an id the test knows, so the provider's callback can come first.
 		const id = relayId("async-early");
 		const relay = await startFaultRelay({ security: "starttls", at: { message: { reply: `250 #${id}#Queued` } } });
 		try {
 			const to = `early-${Date.now()}@example.com`;
-			expect((await postCallback(statusCallback(id, "invalid_email", to))).status).toBe(200);
+			const { settings } = settingsFor(receiver.url);
+			expect((await postCallback(statusCallback(id, "invalid_email", to), {}, settings)).status).toBe(200);
 			const { ref, record } = await sendAndDeliver("async-early", receiver.url, relayAt(relay.port));
 			expect(record.relayId).toBe(id);
 			expect(record.status).toBe("bounced");
-			expect(record.events.map((e) => e.type).filter((t) => !t.startsWith("webhook."))).toEqual([
+			expect(record.events?.map((e) => e.type).filter((t) => !t.startsWith("webhook."))).toEqual([
 				"queued",
 				"sent",
 				"bounced",
 			]);
-			// Written in order per record: message.sent first, the attached bounce after it.
-			expect((await deliveriesOf(env.DB, ref)).map((d) => d.type)).toEqual(["message.sent", "message.bounced"]);
-			const posted = (await receiver.requests()).map((r) => new Webhook(SECRET).verify(r.body, r.headers) as Posted);
+			// Written in order per record: message.sent first, the filed bounce after it.
+			expect((await shardOfRef(ref).shard.deliveriesOf(ref)).map((d) => d.type)).toEqual([
+				"message.sent",
+				"message.bounced",
+			]);
+			const posted = verified(await receiver.requests());
 			expect(posted.map((p) => p.type)).toEqual(["message.sent", "message.bounced"]);
-			expect(posted[1].data).toMatchObject({ ref, relayId: id, to, messageId: record.messageId });
+			expect(posted[1]?.data).toMatchObject({ ref, relayId: id, to, messageId: record.messageId, tags: TAGS });
 		} finally {
 			await Promise.all([receiver.stop(), relay.stop()]);
 		}
 	});
 
-	it("a canceled message is message.canceled, once, also when its send job comes round afterwards", async () => {
-		const receiver = await startReceiver();
-		try {
+	it("a scheduled message is message.scheduled, then message.canceled, once, also when its send job comes round afterwards", () =>
+		withReceiver([], async (receiver) => {
 			const { tap, settings } = settingsFor(receiver.url);
 			const sendAt = new Date(Date.now() + 3_600_000).toISOString();
 			const { body } = await sendAsync("async-cancel", settings, { sendAt });
-			const sendJobs = bodiesOf(tap.take(), "send");
+			const accepted = tap.take();
+			const sendJobs = bodiesOf(accepted, "send");
+			expect(bodiesOf(accepted, "webhook")).toEqual([
+				{ kind: "webhook", object: shardOfRef(body.ref).name, id: `evt_${body.ref}_scheduled` },
+			]);
+			await consumeJobs(bodiesOf(accepted, "webhook"), settings);
 			const canceled = await call(`/v1/messages/${body.ref}`, { method: "DELETE", headers: auth }, settings);
 			expect(canceled.status).toBe(200);
 			// The job still on the queue finds the record final: nothing is delivered, nothing new is published.
 			await consumeJobs(sendJobs, settings);
 			const webhookJobs = await runWebhookJobs(tap, settings);
-			expect(webhookJobs).toEqual([{ kind: "webhook", id: `evt_${body.ref}_canceled` }]);
-			const [request, ...more] = await receiver.requests();
+			expect(webhookJobs).toEqual([
+				{ kind: "webhook", object: shardOfRef(body.ref).name, id: `evt_${body.ref}_canceled` },
+			]);
+			const [scheduled, posted, ...more] = verified(await receiver.requests());
 			expect(more).toEqual([]);
-			const posted = new Webhook(SECRET).verify(request.body, request.headers) as Posted;
+			expect(scheduled).toMatchObject({ type: "message.scheduled", data: { ref: body.ref } });
 			expect(posted).toMatchObject({ type: "message.canceled", data: { ref: body.ref, relayId: "" } });
 			expect((await recordOf(body.ref)).status).toBe("canceled");
-		} finally {
-			await receiver.stop();
-		}
-	});
+		}));
 
 	it("a sync send whose bounce came first still goes out as message.sent, then the bounce", async () => {
 		const receiver = await startReceiver();
@@ -139,15 +151,14 @@ describe("a record's own events", () => {
 		const relay = await startFaultRelay({ security: "starttls", at: { message: { reply: `250 #${id}#Queued` } } });
 		try {
 			const { tap, settings } = settingsFor(receiver.url, relayAt(relay.port));
-			await postCallback(statusCallback(id, "invalid_email", `sync-early-${Date.now()}@example.com`));
+			await postCallback(statusCallback(id, "invalid_email", `sync-early-${Date.now()}@example.com`), {}, settings);
 			const response = await post("/v1/send", message("sync-early"), settings);
 			expect(response.status).toBe(200);
 			const { ref } = (await response.json()) as { ref: string };
 			await runWebhookJobs(tap, settings);
-			const posted = (await receiver.requests()).map((r) => new Webhook(SECRET).verify(r.body, r.headers) as Posted);
-			expect(posted.map((p) => [p.type, p.data.ref])).toEqual([
-				["message.sent", ref],
-				["message.bounced", ref],
+			expect(verified(await receiver.requests()).map((p) => [p.type, p.data.ref, p.data.tags])).toEqual([
+				["message.sent", ref, TAGS],
+				["message.bounced", ref, TAGS],
 			]);
 			expect((await recordOf(ref)).status).toBe("bounced");
 		} finally {

@@ -1,26 +1,25 @@
 /**
- * Provider events on message records: matched by relay id, the status moves
- * by the rules and each event is appended; an event before its record is
- * attached when the record is written; a redelivery appends nothing; each
- * webhook attempt is logged on the record.
+ * Provider events on message records: matched by relay id through the relay
+ * index, the status moves forward by the rules and each event is on the
+ * timeline; an event before its record is filed when the record's relay id is
+ * put; a repeat files nothing; a record written again sends no second
+ * message.sent.
  */
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { recordWritten } from "../../src/events/record-written";
-import { addDelivery, deliveriesOf } from "../../src/events/webhook-deliveries";
-import { runWebhookJob } from "../../src/events/webhook-job";
-import { getRecord, listEvents } from "../../src/store/messages";
-import { decodeBase64 } from "../../src/util/bytes";
 import { auth, call, message, post, relayAt } from "../api/support";
 import { startRelay } from "../helpers/relay";
+import { recordOf } from "../records/support";
 import {
+	indexRelay,
 	postCallback,
 	relayId,
 	responseCallback,
 	sentRecord,
-	startReceiver,
+	shardOfRef,
 	statusCallback,
-	tapQueue,
+	stored,
+	syncInput,
+	timeline,
 } from "./support";
 
 describe("events on records", () => {
@@ -29,95 +28,64 @@ describe("events on records", () => {
 		try {
 			const response = await post("/v1/send", message("record"), relayAt(relay.port));
 			expect(response.status).toBe(200);
-			const { id } = (await response.json()) as { id: string };
-			const record = await (async () => {
-				for (let i = 0; i < 20; i++) {
-					const { results } = await env.DB.prepare("SELECT ref FROM messages WHERE relay_id = ?")
-						.bind(id)
-						.all<{ ref: string }>();
-					if (results[0]) return results[0].ref;
-					await new Promise((r) => setTimeout(r, 50));
-				}
-				throw new Error("no record for the relay id");
-			})();
+			const { id, ref } = (await response.json()) as { id: string; ref: string };
 			await postCallback(statusCallback(id, "delivered", "ben@example.com"));
-			expect((await getRecord(env.DB, record))?.status).toBe("delivered");
+			expect((await recordOf(ref)).status).toBe("delivered");
 			// The statuses events move a record to are filters of the list too.
 			const listed = await call("/v1/messages?status=delivered&limit=100", { headers: auth });
 			expect(listed.status).toBe(200);
 			const { messages } = (await listed.json()) as { messages: { ref: string; status: string }[] };
-			expect(messages.find((m) => m.ref === record)?.status).toBe("delivered");
+			expect(messages.find((m) => m.ref === ref)?.status).toBe("delivered");
 			const spam = responseCallback(id, "report_spam", "ben@example.com");
 			await postCallback(spam);
 			await postCallback(spam, { timestamp: String(Date.now() + 1) }); // redelivered: nothing new
-			expect((await getRecord(env.DB, record))?.status).toBe("complained");
-			const types = (await listEvents(env.DB, record)).map((e) => e.type);
-			expect(types).toEqual(["sent", "delivered", "complained"]);
+			const record = await recordOf(ref);
+			expect(record.status).toBe("complained");
+			expect(record.events?.map((e) => e.type)).toEqual(["sent", "delivered", "complained"]);
 		} finally {
 			await relay.stop();
 		}
 	});
 
-	it("an event before its record is kept, and attached when the record is written", async () => {
+	it("an event before its record is held, and filed when the record's relay id is put", async () => {
 		const id = relayId("early");
 		await postCallback(statusCallback(id, "invalid_email", "ben@example.com"));
-		const ref = await sentRecord(id);
-		expect((await getRecord(env.DB, ref))?.status).toBe("sent");
-		await recordWritten(env.DB, undefined, false, ref, Date.now());
-		expect((await getRecord(env.DB, ref))?.status).toBe("bounced");
-		expect((await listEvents(env.DB, ref)).map((e) => e.type)).toEqual(["sent", "bounced"]);
-		// Written again (or redelivered): nothing new.
-		await recordWritten(env.DB, undefined, false, ref, Date.now());
-		expect((await listEvents(env.DB, ref)).length).toBe(2);
+		const { ref } = await sentRecord(id, { indexed: false });
+		expect((await stored(ref)).record.status).toBe("sent");
+		await indexRelay(ref, id);
+		expect((await stored(ref)).record.status).toBe("bounced");
+		expect(await timeline(ref)).toEqual(["sent", "bounced"]);
+		// Put again (the sweep's, or a redelivered job's): nothing new.
+		await indexRelay(ref, id);
+		expect(await timeline(ref)).toEqual(["sent", "bounced"]);
 	});
 
-	it("written again after the provider moved it on (a redelivered job), a record still gets its message.sent, once", async () => {
+	it("written again after the provider moved it on (a redelivered job), a record still has one message.sent", async () => {
 		const id = relayId("moved-on");
-		const ref = await sentRecord(id);
+		const input = syncInput(id);
+		const { shard } = shardOfRef(input.ref);
+		expect(await shard.recordSync([input], Date.now())).toEqual([`evt_${input.ref}_sent`]);
+		await indexRelay(input.ref, id);
 		await postCallback(statusCallback(id, "delivered", "ben@example.com"));
-		expect((await getRecord(env.DB, ref))?.status).toBe("delivered");
-		const tap = tapQueue();
-		await recordWritten(env.DB, tap.queue, true, ref, Date.now());
-		await recordWritten(env.DB, tap.queue, true, ref, Date.now());
-		expect((await deliveriesOf(env.DB, ref)).map((d) => d.type)).toEqual(["message.sent"]);
-		expect(tap.take().map((j) => j.body)).toEqual([{ kind: "webhook", id: `evt_${ref}_sent` }]);
+		expect((await stored(input.ref)).record.status).toBe("delivered");
+		expect(await shard.recordSync([input], Date.now())).toEqual([]);
+		expect((await shard.deliveriesOf(input.ref)).map((d) => d.type)).toEqual(["message.sent", "message.delivered"]);
 	});
 
 	it("a soft bounce after delivery is kept but leaves the status", async () => {
 		const id = relayId("late-soft");
-		const ref = await sentRecord(id);
+		const { ref } = await sentRecord(id);
 		await postCallback({ ...statusCallback(id, "delivered", "ben@example.com"), itime: Date.now() - 10 });
 		await postCallback(statusCallback(id, "soft_bounce", "ben@example.com"));
-		expect((await getRecord(env.DB, ref))?.status).toBe("delivered");
-		expect((await listEvents(env.DB, ref)).map((e) => e.type)).toEqual(["sent", "delivered", "soft_bounced"]);
+		expect((await stored(ref)).record.status).toBe("delivered");
+		expect(await timeline(ref)).toEqual(["sent", "delivered", "soft_bounced"]);
 	});
 
-	it("each webhook attempt's outcome is on the record", async () => {
-		const receiver = await startReceiver([500]);
-		try {
-			const id = relayId("attempts");
-			const ref = await sentRecord(id);
-			const secret = `whsec_${btoa("edgesend-attempt-log-secret-0032")}`;
-			const target = { url: receiver.url, secret: decodeBase64(secret.slice(6)) as Uint8Array };
-			const event = {
-				type: "message.delivered",
-				timestamp: new Date().toISOString(),
-				data: { ref, messageId: null, relayId: id, to: null, detail: null },
-			};
-			await addDelivery(env.DB, { id: `evt_log_${ref}`, stream: ref, ref, event }, Date.now());
-			const t0 = Date.now();
-			const first = await runWebhookJob(env.DB, target, { kind: "webhook", id: `evt_log_${ref}` }, t0);
-			expect(first.done).toBe(false);
-			expect((await runWebhookJob(env.DB, target, { kind: "webhook", id: `evt_log_${ref}` }, t0 + 30_000)).done).toBe(
-				true,
-			);
-			const attempts = (await listEvents(env.DB, ref)).filter((e) => e.type === "webhook.attempt");
-			expect(attempts.map((e) => e.detail)).toMatchObject([
-				{ attempt: 1, ok: false, status: 500, event: "message.delivered" },
-				{ attempt: 2, ok: true, status: 200 },
-			]);
-		} finally {
-			await receiver.stop();
-		}
+	it("events of a record that does not publish go on its timeline, with no webhook", async () => {
+		const id = relayId("quiet-record");
+		const { ref, shard } = await sentRecord(id, { publish: false });
+		await postCallback(statusCallback(id, "delivered", "ben@example.com"));
+		expect(await timeline(ref)).toEqual(["sent", "delivered"]);
+		expect(await shard.deliveriesOf(ref)).toEqual([]);
 	});
 });

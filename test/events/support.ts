@@ -2,17 +2,19 @@
  * What the event tests share: EngageLab-shaped callback bodies, signing them
  * as the provider does (hex HMAC-SHA256 of the timestamp, or the md5 variant),
  * posting them to the app, webhook receivers in the Node process, a tap on
- * SEND_QUEUE that keeps the jobs the app and the consumer queue, and running
- * those jobs through the real consumer (src/records/consumer.ts) with the
- * test's own settings, and a sent record written straight to D1 (as a send
- * would have, before it announced itself).
+ * SEND_QUEUE that keeps the jobs the app, the consumer and the store queue,
+ * running those jobs through the real consumer (src/records/consumer.ts)
+ * with the test's own settings and clock, and records written through the
+ * store (MessageShard) as the send path writes them.
  */
 
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import { UNMATCHED_HOLD_MS } from "../../src/events/held-events";
-import type { QueueJob } from "../../src/records/consumer";
-import { createRecord } from "../../src/store/messages";
+import type { OutboundEvent } from "../../src/events/standard-webhooks";
+import { type DueJob, type StoreJob, webhookJobs } from "../../src/store/jobs";
+import { indexRelayIds } from "../../src/store/messages-client";
+import { newRef, placeOf, shardName } from "../../src/store/ref";
+import type { SyncInput } from "../../src/store/shard-lifecycle";
 import { baseEnv, call, type Overrides } from "../api/support";
 import { control } from "../helpers/relay";
 import { consumeJobs } from "../records/support";
@@ -107,6 +109,19 @@ export interface Received {
 	answered: number;
 }
 
+/** Runs `test` with a receiver answering `statuses` in turn (then 200), stopped afterwards whatever happens. */
+export async function withReceiver(
+	statuses: number[],
+	test: (receiver: Awaited<ReturnType<typeof startReceiver>>) => Promise<void>,
+): Promise<void> {
+	const receiver = await startReceiver(statuses);
+	try {
+		await test(receiver);
+	} finally {
+		await receiver.stop();
+	}
+}
+
 /** A webhook receiver in the Node process answering `statuses` in turn, then 200. */
 export async function startReceiver(statuses: number[] = []) {
 	const { port } = (await control("/receivers", { method: "POST", body: JSON.stringify({ statuses }) })) as {
@@ -125,11 +140,18 @@ export async function startReceiver(statuses: number[] = []) {
  * the app and the consumer queued to the consumer (test/records/support.ts).
  */
 export function tapQueue() {
-	const queued: { body: QueueJob; delaySeconds?: number }[] = [];
+	const queued: { body: StoreJob; delaySeconds?: number }[] = [];
+	const keep = (body: StoreJob, delaySeconds: number | undefined) =>
+		queued.push({ body, ...(delaySeconds === undefined ? {} : { delaySeconds }) });
 	const queue = {
-		async send(body: QueueJob, options?: { delaySeconds?: number }) {
-			queued.push({ body, ...(options?.delaySeconds === undefined ? {} : { delaySeconds: options.delaySeconds }) });
+		async send(body: StoreJob, options?: { delaySeconds?: number }) {
+			keep(body, options?.delaySeconds);
 			await baseEnv.SEND_QUEUE?.send(body, options);
+		},
+		async sendBatch(messages: Iterable<{ body: StoreJob; delaySeconds?: number }>) {
+			const all = [...messages];
+			for (const m of all) keep(m.body, m.delaySeconds);
+			await baseEnv.SEND_QUEUE?.sendBatch(all);
 		},
 	};
 	return {
@@ -137,7 +159,7 @@ export function tapQueue() {
 		/** As an override: `{ ...tap.binding }`. */
 		binding: { SEND_QUEUE: queue } as unknown as Overrides,
 		/** The jobs queued since the last call, in order (and forgets them). */
-		take(): { body: QueueJob; delaySeconds?: number }[] {
+		take(): { body: StoreJob; delaySeconds?: number }[] {
 			return queued.splice(0, queued.length);
 		},
 	};
@@ -147,10 +169,11 @@ export function tapQueue() {
 export const SECRET = `whsec_${btoa("edgesend-async-events-secret-32b")}`;
 
 /** An outbound event as a receiver reads it. */
-export interface Posted {
-	type: string;
-	timestamp: string;
-	data: { ref: string | null; messageId: string | null; relayId: string; to: string | null; detail: string | null };
+export type Posted = OutboundEvent;
+
+/** Puts jobs the store answered (nobody queued them yet) on the tap's queue, as the send path would. */
+export async function enqueue(tap: ReturnType<typeof tapQueue>, jobs: readonly DueJob[]): Promise<void> {
+	if (jobs.length) await tap.queue.sendBatch(jobs.map(({ job, delaySeconds }) => ({ body: job, delaySeconds })));
 }
 
 /** Settings for one test: its receiver, its own tap on the queue, and more. */
@@ -160,7 +183,7 @@ export function settingsFor(url: string, extra: Overrides = {}) {
 	return { tap, settings };
 }
 
-export const bodiesOf = (jobs: { body: QueueJob }[], kind: string) =>
+export const bodiesOf = (jobs: { body: StoreJob }[], kind: StoreJob["kind"]) =>
 	jobs.map((j) => j.body).filter((b) => b.kind === kind);
 
 /**
@@ -169,11 +192,10 @@ export const bodiesOf = (jobs: { body: QueueJob }[], kind: string) =>
  * waiting behind an earlier event of its message comes back a second later).
  * Answers the first round's jobs.
  */
-export async function runWebhookJobs(tap: ReturnType<typeof tapQueue>, settings: Overrides, rounds = 5) {
-	let at = Date.now();
+export async function runWebhookJobs(tap: ReturnType<typeof tapQueue>, settings: Overrides, at = Date.now()) {
 	let queued = tap.take();
 	const first = bodiesOf(queued, "webhook");
-	for (let i = 0; i < rounds && queued.length; i++) {
+	for (let i = 0; i < 5 && queued.length; i++) {
 		await consumeJobs(bodiesOf(queued, "webhook"), settings, at);
 		queued = tap.take();
 		at += Math.max(0, ...queued.map((j) => (j.delaySeconds ?? 0) * 1000));
@@ -182,37 +204,96 @@ export async function runWebhookJobs(tap: ReturnType<typeof tapQueue>, settings:
 	return first;
 }
 
-/** A sent record with relay id `relay`, written to D1 without its events announced (recordWritten not called). */
-export async function sentRecord(relay: string): Promise<string> {
-	const ref = `msg_test${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-	const now = Date.now();
-	await createRecord(
-		env.DB,
-		{
-			ref,
-			owner: "key:test",
-			apiUser: "api_user",
-			status: "sent",
-			messageId: "<m@example.com>",
-			from: "a@example.com",
-			to: ["ben@example.com"],
-			subject: "s",
-			createdAt: now,
-			deadlineAt: now + 86_400_000,
-			relayId: relay,
-			sentAt: now,
-			attempts: 1,
-		},
-		{ type: "sent", at: now },
-	);
-	return ref;
+/** The MessageShard holding `ref`, and its name (what a webhook job names). */
+export function shardOfRef(ref: string) {
+	const place = placeOf(ref);
+	if (!place) throw new Error(`not a ref: ${ref}`);
+	const name = shardName(place);
+	return { name, shard: env.MESSAGES.getByName(name) };
 }
 
-/** When the hold of the provider event `id` is over: counted from when its callback was received. */
-export async function holdEndOf(id: string): Promise<number> {
-	const row = await env.DB.prepare("SELECT received_at FROM provider_events WHERE id = ?")
-		.bind(id)
-		.first<{ received_at: number }>();
-	if (!row) throw new Error(`no provider event ${id}`);
-	return row.received_at + UNMATCHED_HOLD_MS;
+let records = 0;
+/** A sync send's final record, as the send path hands it to the store. */
+export function syncInput(relay: string | null, over: Partial<SyncInput> = {}): SyncInput {
+	const now = Date.now();
+	records++;
+	return {
+		ref: newRef(now),
+		owner: "bearer:test",
+		apiUser: "api_user",
+		messageId: `<m${records}.${now}@example.com>`,
+		from: "a@example.com",
+		to: ["ben@example.com"],
+		subject: `s ${records}`,
+		labelId: null,
+		tags: [{ name: "kind", value: "receipt" }],
+		addresses: null,
+		createdAt: now,
+		publish: true,
+		status: "sent",
+		relayId: relay,
+		route: "primary",
+		sentAt: now,
+		lastError: null,
+		detail: { accepted: ["ben@example.com"], rejected: [] },
+		...over,
+	};
+}
+
+/**
+ * What the send path does once the relay has a message's id: puts it into the
+ * relay index and files on the record the provider events held for it
+ * (answering the webhook jobs they made).
+ */
+export const indexRelay = (ref: string, relay: string, now = Date.now()) =>
+	indexRelayIds(env, [{ relayId: relay, ref }], now);
+
+/**
+ * A sync send's sent record with relay id `relay`, written through the store
+ * (its own `message.sent` in its outbox) and, unless `indexed` is false, its
+ * relay id put in the index (the events held for it filed). Answers the ref
+ * and the outbox ids written, whose jobs nobody queued.
+ */
+export async function sentRecord(relay: string, options: { indexed?: boolean; publish?: boolean } = {}) {
+	const input = syncInput(relay, { publish: options.publish ?? true });
+	const now = Date.now();
+	const { name, shard } = shardOfRef(input.ref);
+	const outbox = await shard.recordSync([input], now);
+	const held = options.indexed === false ? [] : await indexRelay(input.ref, relay, now);
+	return { ref: input.ref, object: name, shard, jobs: [...webhookJobs(name, outbox), ...held] };
+}
+
+/** A record as GET /v1/messages/{ref} would show it: straight from its shard. */
+export async function stored(ref: string) {
+	const got = await shardOfRef(ref).shard.get(ref);
+	if (!got) throw new Error(`no record ${ref}`);
+	return got;
+}
+
+/** The record's timeline without the webhook attempts. */
+export const timeline = async (ref: string) =>
+	(await stored(ref)).events.map((e) => e.type).filter((t) => !t.startsWith("webhook."));
+
+/**
+ * A store binding whose objects fail `method` (as storage that is down would),
+ * everything else passed through: a fault injected between two steps.
+ */
+export function failing(binding: "MESSAGES" | "RELAY_INDEX" | "SUPPRESSIONS", method: string): Overrides {
+	const namespace = env[binding] as unknown as DurableObjectNamespace;
+	const get = (id: DurableObjectId) => {
+		const stub = namespace.get(id) as unknown as Record<string | symbol, (...args: unknown[]) => unknown>;
+		return new Proxy(stub, {
+			get(target, prop) {
+				if (prop === "then") return undefined;
+				if (prop === method) return () => Promise.reject(new Error(`${binding}.${method} failed (test fault)`));
+				return (...args: unknown[]) => target[prop]?.(...args);
+			},
+		});
+	};
+	const wrapped = {
+		idFromName: (name: string) => namespace.idFromName(name),
+		get,
+		getByName: (name: string) => get(namespace.idFromName(name)),
+	};
+	return { [binding]: wrapped } as unknown as Overrides;
 }

@@ -31,7 +31,10 @@ export function rateLimitFields(state: LimitState): { "RateLimit-Policy": string
 	};
 }
 
-export const rateLimitHeaders = (): MiddlewareHandler<AppEnv> =>
+/** `extra`: more fields from the same state (the Resend door's `ratelimit-*`). */
+export const rateLimitHeaders = (
+	extra: (state: LimitState) => Record<string, string> = () => ({}),
+): MiddlewareHandler<AppEnv> =>
 	async function rateLimitHeaders(c, next) {
 		const limiter = userLimiter(c.env, c.get("config"));
 		c.set("userLimiter", limiter);
@@ -44,7 +47,8 @@ export const rateLimitHeaders = (): MiddlewareHandler<AppEnv> =>
 		// Headers are a courtesy: a limiter that cannot be asked now never changes the answer (the send may be done).
 		const state = limiter.known() ?? (await limiter.estimate().catch(unasked));
 		if (!state) return;
-		for (const [name, value] of Object.entries(rateLimitFields(state))) c.res.headers.set(name, value);
+		const fields = { ...rateLimitFields(state), ...extra(state) };
+		for (const [name, value] of Object.entries(fields)) c.res.headers.set(name, value);
 	};
 
 function unasked(error: unknown): undefined {

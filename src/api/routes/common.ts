@@ -92,7 +92,7 @@ export const dryRunQuery = z.object({
 export const idempotencyHeaders = z.object({
 	"Idempotency-Key": z
 		.string()
-		.max(255)
+		.max(256)
 		.optional()
 		.openapi({ description: "A repeat within 24 h replays the first answer (Idempotent-Replayed: true)" }),
 });

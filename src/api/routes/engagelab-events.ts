@@ -1,24 +1,20 @@
 /**
  * POST /v1/events/engagelab: the provider's event callbacks. No API key: the
  * provider signs them (events/engagelab-signature.ts), and we refuse
- * unsigned, badly signed, stale and replayed ones with 401. Each event is kept
- * once; hard bounces and complaints suppress the recipient; with webhooks on
- * it goes out (events/event-publish.ts), after its record's message.sent, or held
- * while no record has its relay id. The answer is 200
- * whenever the callback was understood, also for a redelivery (the provider
- * retries anything else).
+ * unsigned, badly signed, stale and replayed ones with 401. Each event is
+ * filed by events/callback-events.ts: suppressions, the record it belongs to
+ * (or held until the record is known), its webhook. The answer is 200 only
+ * when every step of every event succeeded, also for a redelivery; anything
+ * else is a 500 and the provider's resend completes it (every step is
+ * idempotent).
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Handler } from "hono";
-import { bindSignature, keepEvent } from "../../events/callback-store";
+import { bindCallbackSignature, fileEvents } from "../../events/callback-events";
 import { parseCallback } from "../../events/engagelab-payload";
 import { checkCallbackSignature } from "../../events/engagelab-signature";
-import { publishProviderEvent } from "../../events/event-publish";
-import { linkEvent } from "../../events/record-link";
-import { eventRules } from "../../events/status-rules";
-import { suppress } from "../../events/suppressions";
 import { ProblemError } from "../../send/problem";
-import { background } from "../background";
+import { requireStore } from "../../send/store-access";
 import type { AppEnv } from "../types";
 import { problems } from "./common";
 
@@ -37,7 +33,7 @@ export const engagelabEventsRoute = createRoute({
 	},
 	responses: {
 		200: {
-			description: "Understood (new events applied; a redelivery changes nothing)",
+			description: "Every event filed (new ones applied or held; a redelivery changes nothing)",
 			content: {
 				"application/json": {
 					schema: z.object({ received: z.number().int(), new: z.number().int(), ignored: z.number().int() }),
@@ -58,8 +54,7 @@ export const engagelabEvents: Handler<AppEnv> = async (c) => {
 	const config = c.get("config");
 	const key = config.events.engagelabKey;
 	if (!key) throw new ProblemError("not_found", "provider callbacks are off: ENGAGELAB_WEBHOOK_KEY is not set");
-	const db = c.env.DB;
-	if (!db) throw new ProblemError("config_invalid", "the DB binding (D1) is missing: callbacks cannot be kept");
+	const store = requireStore(c.env, "provider callbacks");
 	const now = Date.now();
 	const check = await checkCallbackSignature(c.req.raw.headers, key, now);
 	if (!check.ok) {
@@ -67,7 +62,7 @@ export const engagelabEvents: Handler<AppEnv> = async (c) => {
 		throw new ProblemError(code, detail);
 	}
 	const raw = new Uint8Array(await c.req.arrayBuffer());
-	if ((await bindSignature(db, check.signature, raw, now)) === "conflict") {
+	if ((await bindCallbackSignature(store, check.signature, raw, now)) === "conflict") {
 		throw new ProblemError("callback_replayed", "this X-WebHook-Signature was already used with another body: refused");
 	}
 	let body: unknown;
@@ -84,28 +79,6 @@ export const engagelabEvents: Handler<AppEnv> = async (c) => {
 			errors: [{ path: "", message: parsed.error }],
 		});
 	}
-	const publishing = {
-		db,
-		queue: c.env.SEND_QUEUE,
-		events: config.events,
-		background: (work: Promise<unknown>) => background(c, work),
-	};
-	let fresh = 0;
-	for (const event of parsed.events) {
-		if (!(await keepEvent(db, event, now))) continue;
-		fresh++;
-		const rule = eventRules[event.type];
-		if (rule.suppress && event.recipient) {
-			const apiUser = event.apiUser ?? config.smtp.user;
-			await suppress(
-				db,
-				apiUser,
-				{ email: event.recipient, reason: rule.suppress, relayId: event.relayId, detail: event.detail },
-				now,
-			);
-		}
-		const record = await linkEvent(db, event);
-		await publishProviderEvent(publishing, event, record);
-	}
+	const { fresh } = await fileEvents(store, c.env.SEND_QUEUE, config, parsed.events, now);
 	return c.json({ received: parsed.events.length, new: fresh, ignored: parsed.ignored }, 200);
 };

@@ -2,15 +2,20 @@
  * The suppression list of the configured api_user: GET /v1/suppressions
  * (pages of up to 100, `?cursor=` from `nextCursor`), GET and DELETE
  * /v1/suppressions/{email}. Server callers (API key) only: the list names
- * people's addresses.
+ * people's addresses (and so the request log names the route of these, not
+ * the path). The list is 16 SuppressionList objects per api_user
+ * (store/suppression-list.ts); a page merges theirs.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context, Handler } from "hono";
-import { deleteSuppression, getSuppression, listSuppressions } from "../../events/suppressions";
 import { ProblemError } from "../../send/problem";
+import { requireStore } from "../../send/store-access";
+import { listSuppressions, type StoreBindings, suppressionsOf } from "../../store/messages-client";
+import type { Suppression } from "../../store/suppression-list";
+import { decodeBase64 } from "../../util/bytes";
 import type { AppEnv } from "../types";
 import { problems, security } from "./common";
-import { badCursor, queryOf, storeFor } from "./store-access";
+import { allowStore, badCursor, queryOf } from "./store-access";
 
 const PAGE = 100;
 
@@ -70,46 +75,59 @@ export const deleteSuppressionRoute = createRoute({
 	responses: { 204: { description: "Lifted" }, ...problems(401, 403, 404, 500) },
 });
 
-/** The DB and the api_user, for a server caller only. */
-const access = (c: Context<AppEnv>): { db: D1Database; apiUser: string } => ({
-	db: storeFor(c, {
-		allowed: (caller) => caller.kind === "bearer",
-		refused: "the suppression list needs an API key",
-		unbound: "the DB binding (D1) is missing: there is no suppression list",
-	}),
-	apiUser: c.get("config").smtp.user,
-});
-
-const cursorOf = (email: string) => btoa(email).replaceAll("=", "");
-function afterOf(cursor: string | undefined): string | undefined {
-	if (cursor === undefined) return undefined;
-	try {
-		return atob(cursor);
-	} catch {
-		throw badCursor("is not a cursor from nextCursor");
-	}
+/** The suppression objects and the api_user, for a server caller only. */
+function access(c: Context<AppEnv>): { store: StoreBindings; apiUser: string } {
+	allowStore(c, { allowed: (caller) => caller.kind === "bearer", refused: "the suppression list needs an API key" });
+	return { store: requireStore(c.env, "the suppression routes"), apiUser: c.get("config").smtp.user };
 }
+
+/** The path's address: Hono has decoded it once already (decoding it again broke on a `%`). */
+const emailOf = (c: Context<AppEnv>): string => c.req.param("email") ?? "";
+
+/** The last address of a page, as base64 of its UTF-8 (an address may be UTF-8: SMTPUTF8). */
+const cursorOf = (email: string) =>
+	btoa(Array.from(new TextEncoder().encode(email), (b) => String.fromCharCode(b)).join("")).replaceAll("=", "");
+
+function afterOf(cursor: string | undefined): string | null {
+	if (cursor === undefined) return null;
+	const bytes = decodeBase64(cursor);
+	try {
+		if (bytes) return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+	} catch {}
+	throw badCursor("is not a cursor from nextCursor");
+}
+
+const view = (s: Suppression) => ({
+	email: s.email,
+	reason: s.reason,
+	relayId: s.relayId,
+	detail: s.detail,
+	createdAt: new Date(s.createdAt).toISOString(),
+});
 
 const notSuppressed = (email: string) =>
 	new ProblemError("suppression_not_found", `${email} is not on the suppression list`);
 
 export const listSuppressionsHandler: Handler<AppEnv> = async (c) => {
-	const { db, apiUser } = access(c);
-	const page = await listSuppressions(db, apiUser, afterOf(queryOf(c, ListQuery).cursor), PAGE);
-	return c.json({ suppressions: page.items, nextCursor: page.last ? cursorOf(page.last) : null }, 200);
+	const { store, apiUser } = access(c);
+	const after = afterOf(queryOf(c, ListQuery).cursor);
+	const found = await listSuppressions(store, apiUser, after, PAGE + 1);
+	const page = found.slice(0, PAGE);
+	const last = found.length > PAGE ? page[page.length - 1] : undefined;
+	return c.json({ suppressions: page.map(view), nextCursor: last ? cursorOf(last.email) : null }, 200);
 };
 
 export const getSuppressionHandler: Handler<AppEnv> = async (c) => {
-	const { db, apiUser } = access(c);
-	const email = decodeURIComponent(c.req.param("email") ?? "");
-	const found = await getSuppression(db, apiUser, email);
+	const { store, apiUser } = access(c);
+	const email = emailOf(c);
+	const found = await suppressionsOf(store, apiUser, email).get(email);
 	if (!found) throw notSuppressed(email);
-	return c.json(found, 200);
+	return c.json(view(found), 200);
 };
 
 export const deleteSuppressionHandler: Handler<AppEnv> = async (c) => {
-	const { db, apiUser } = access(c);
-	const email = decodeURIComponent(c.req.param("email") ?? "");
-	if (!(await deleteSuppression(db, apiUser, email))) throw notSuppressed(email);
+	const { store, apiUser } = access(c);
+	const email = emailOf(c);
+	if (!(await suppressionsOf(store, apiUser, email).remove(email))) throw notSuppressed(email);
 	return c.body(null, 204);
 };
