@@ -77,20 +77,28 @@ function attempt<T>(call: () => Promise<T>): Promise<T> {
 	}
 }
 
+/** The arguments with a trailing clock reading (the objects' `now`) read from `now` instead, when given. */
+function atClock(args: unknown[], now: (() => number) | undefined): unknown[] {
+	if (!now || typeof args.at(-1) !== "number") return args;
+	return [...args.slice(0, -1), now()];
+}
+
 /** Calls of a stub's methods go through `log`, named `${binding}.${method}`. */
 function wrapStub<S extends object>(stub: S, binding: string, object: string, log: CallLog, invocation: Invocation): S {
 	return new Proxy(stub, {
 		get(target, prop) {
 			const value: unknown = Reflect.get(target, prop);
 			if (typeof prop !== "string" || prop === "then" || typeof value !== "function") return value;
-			return (...args: unknown[]) =>
-				log.run(
+			return (...given: unknown[]) => {
+				const args = atClock(given, invocation.now);
+				return log.run(
 					invocation,
 					`${binding}.${prop}`,
 					object,
 					args,
 					() => Reflect.apply(value, target, args) as Promise<unknown>,
 				);
+			};
 		},
 	});
 }

@@ -13,8 +13,10 @@ import { LEASE_MS, SWEEP_AFTER_MS } from "../../../src/store/timing";
 import type { MessageEvent, MessageRecord } from "../../../src/store/types";
 import { baseEnv } from "../../api/support";
 import type { FaultMessage } from "../../fixtures/fault-types";
+import type { Callback } from "./provider";
 import type { CrashRun } from "./run";
 import { TICK_MS } from "./run";
+import { OWN_FINAL, type Post, webhookProblems } from "./webhooks";
 
 /** What the client made of the answers it got, message by message (by its index in the request). */
 export type Told =
@@ -36,8 +38,6 @@ export interface Ended {
 
 /** Final statuses after which a message need not have reached every recipient. */
 const MAY_MISS = new Set(["failed", "canceled", "unknown"]);
-/** Our own final statuses (each announced by one `message.*` webhook). */
-const OWN_FINAL = new Set(["sent", "failed", "unknown", "canceled"]);
 const WAITING = new Set(["queued", "scheduled", "sending"]);
 
 /** The slack the sweep allows past the happy run's time: a lease, the sweep's threshold and its minute. */
@@ -49,12 +49,15 @@ async function recordOf(ref: string) {
 	return env.MESSAGES.getByName(shardName(place)).get(ref);
 }
 
-/** Whether the run has nothing left open: records final, webhooks settled, relay ids indexed, spool deleted. */
+/**
+ * Whether the run has nothing left open: records final, webhooks settled,
+ * relay ids indexed, spool deleted, and no provider event of its relay ids
+ * still held in the relay index or its webhook unsettled there.
+ */
 export async function isQuiet(run: CrashRun): Promise<boolean> {
 	const refs = run.refs();
-	if (!refs.length) return true;
 	const list = refs.map(() => "?").join(", ");
-	for (const name of run.objectsOf("MESSAGES")) {
+	for (const name of refs.length ? run.objectsOf("MESSAGES") : []) {
 		const [open] = await run.sql<{ n: number }>(
 			"MESSAGES",
 			name,
@@ -64,6 +67,19 @@ export async function isQuiet(run: CrashRun): Promise<boolean> {
 			...refs,
 			...refs,
 			...refs,
+		);
+		if ((open?.n ?? 0) > 0) return false;
+	}
+	// The run's relay ids are `<user>_<n>` (provider.ts).
+	const prefix = `${run.user}_`;
+	for (const name of run.objectsOf("RELAY_INDEX")) {
+		const [open] = await run.sql<{ n: number }>(
+			"RELAY_INDEX",
+			name,
+			`SELECT (SELECT COUNT(*) FROM held WHERE state = 'held' AND substr(relay_id, 1, ?1) = ?2)
+			 + (SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending') AND substr(stream, 1, ?1) = ?2) AS n`,
+			prefix.length,
+			prefix,
 		);
 		if ((open?.n ?? 0) > 0) return false;
 	}
@@ -79,6 +95,20 @@ export interface RunOutcome {
 	/** Messages the relay received (to its final dot), and MAIL commands it saw. */
 	arrivals: number;
 	mails: number;
+	/** Delivered events that went out with `ref: null` though their record was sent (webhooks.ts). */
+	unmatched: number;
+}
+
+/** The webhooks the run's receiver got, in order. */
+async function postsOf(run: CrashRun): Promise<Post[]> {
+	return (await run.webhooks()).map((r, order) => {
+		const event = JSON.parse(r.body) as {
+			type: string;
+			data: { ref: string | null; relayId: string; to: string | null };
+		};
+		const { ref, relayId, to } = event.data;
+		return { order, id: r.headers["webhook-id"] ?? "", type: event.type, ref, relayId, to };
+	});
 }
 
 /**
@@ -95,10 +125,17 @@ export async function checkRun(
 	const { ended, problems } = await endedRecords(run, told, indexOf, baseline);
 	const relay = await run.relayRecord();
 	problems.push(...arrivalProblems(relay.messages, ended));
-	problems.push(...(await checkWebhooks(run, ended)));
+	const byMessageId = new Map(ended.map((e) => [e.record.messageId, e]));
+	const recordOfCallback = (callback: Callback) => {
+		const arrival = relay.messages[callback.n - 1];
+		const id = arrival && messageIdOf(arrival);
+		return id === undefined ? undefined : byMessageId.get(id);
+	};
+	const webhooks = webhookProblems(await postsOf(run), ended, run.provider.callbacks, recordOfCallback);
+	problems.push(...webhooks.problems);
 	problems.push(...(await limiterProblems(run, relay.messages.length)));
 	const mails = relay.commands.filter((c) => /^MAIL /i.test(c)).length;
-	return { problems, ended, arrivals: relay.messages.length, mails };
+	return { problems, ended, arrivals: relay.messages.length, mails, unmatched: webhooks.unmatched };
 }
 
 /** Every record the run made, final in time; none for a message the client was told failed. */
@@ -192,27 +229,4 @@ async function limiterProblems(run: CrashRun, arrivals: number): Promise<string[
 	});
 	const { used } = await budget.usage();
 	return used < arrivals ? [`the limiter counts ${used} sends, the relay received ${arrivals}`] : [];
-}
-
-/** Each final record: exactly one `message.*` webhook of its own final status (one id, maybe posted again). */
-async function checkWebhooks(run: CrashRun, ended: Ended[]): Promise<string[]> {
-	const problems: string[] = [];
-	const posts = (await run.webhooks()).map((r) => ({
-		id: r.headers["webhook-id"] ?? "",
-		event: JSON.parse(r.body) as { type: string; data: { ref: string | null } },
-	}));
-	for (const e of ended) {
-		const own = posts.filter(
-			(p) => p.event.data.ref === e.record.ref && OWN_FINAL.has(p.event.type.replace(/^message\./, "")),
-		);
-		const ids = [...new Set(own.map((p) => p.id))];
-		const status = e.events.find((ev) => OWN_FINAL.has(ev.type))?.type;
-		const types = [...new Set(own.map((p) => p.event.type))];
-		if (ids.length !== 1 || types.length !== 1 || types[0] !== `message.${status}`) {
-			problems.push(
-				`message ${e.index} (${e.record.ref}): ended ${status}, its own webhooks were ${JSON.stringify(own.map((p) => `${p.event.type} ${p.id}`))}`,
-			);
-		}
-	}
-	return problems;
 }

@@ -9,8 +9,14 @@
 /** What a dead invocation's calls answer: nothing, ever. */
 export const never = <T>(): Promise<T> => new Promise<T>(() => {});
 
-/** One invocation: alive until `die`; `landed` waits for the calls it made before. */
+/**
+ * One invocation: alive until `die`; `landed` waits for the calls it made
+ * before. `now`: the clock its object calls carry (their trailing `now`
+ * argument), when the code reads the real one but the run's clock is ahead.
+ */
 export class Invocation {
+	constructor(readonly now?: () => number) {}
+
 	readonly #inFlight = new Set<Promise<unknown>>();
 	#dead = false;
 	#die: () => void = () => {};

@@ -48,19 +48,28 @@ async function runOnce(path: CrashPath, script: Script, fault?: Fault, baseline?
 		const outcome = await checkRun(run, told, indexOf, baseline);
 		return { run, told, ...outcome };
 	} catch (error) {
-		return { run, told: [], problems: [`the run failed: ${String(error)}`], ended: [], arrivals: 0, mails: 0 };
+		return {
+			run,
+			told: [],
+			problems: [`the run failed: ${String(error)}`],
+			ended: [],
+			arrivals: 0,
+			mails: 0,
+			unmatched: 0,
+		};
 	} finally {
 		await run.stop();
 	}
 }
 
-/** With no fault, every message is accepted and sent. */
+/** With no fault, every message is accepted, sent, and reported delivered by the provider. */
 function unfinished(told: Told[], ended: Ended[]): string[] {
 	const problems = told.flatMap((t, i) =>
 		t.kind === "accepted" ? [] : [`message ${i} was not accepted: ${JSON.stringify(t)}`],
 	);
 	if (!told.length) problems.push("the client sent nothing");
-	for (const e of ended) if (e.record.status !== "sent") problems.push(`message ${e.index} ended ${e.record.status}`);
+	for (const e of ended)
+		if (e.record.status !== "delivered") problems.push(`message ${e.index} ended ${e.record.status}`);
 	return problems;
 }
 
@@ -80,9 +89,11 @@ function relayFault(base: Script, kind: FaultKind, n: number): Script {
 class Tally {
 	readonly #statuses = new Map<string, number>();
 	#slowestMs = 0;
+	#unmatched = 0;
 
-	add(ended: Ended[], baseline: ReadonlyMap<number, number>): void {
-		for (const e of ended) {
+	add(outcome: { ended: Ended[]; unmatched: number }, baseline: ReadonlyMap<number, number>): void {
+		this.#unmatched += outcome.unmatched;
+		for (const e of outcome.ended) {
 			this.#statuses.set(e.record.status, (this.#statuses.get(e.record.status) ?? 0) + 1);
 			this.#slowestMs = Math.max(this.#slowestMs, e.tookMs - (baseline.get(e.index) ?? 0));
 		}
@@ -90,7 +101,7 @@ class Tally {
 
 	toString(): string {
 		const statuses = [...this.#statuses].map(([status, n]) => `${status} ${n}`).join(", ");
-		return `records ended ${statuses}; the slowest ${(this.#slowestMs / 60_000).toFixed(1)} min past the run with no fault (bound ${FINAL_BOUND_MS / 60_000} min)`;
+		return `records ended ${statuses}; ${this.#unmatched} delivered events went out with ref null; the slowest ${(this.#slowestMs / 60_000).toFixed(1)} min past the run with no fault (bound ${FINAL_BOUND_MS / 60_000} min)`;
 	}
 }
 
@@ -119,7 +130,7 @@ export async function crashEveryPoint(path: CrashPath): Promise<PathReport> {
 		}
 		if (!outcome.run.log.fired) problems.push(`${name}: never reached in ${TRIES} runs`);
 		else points++;
-		tally.add(outcome.ended, baseline);
+		tally.add(outcome, baseline);
 		problems.push(...outcome.problems.map((p) => `${name}: ${p}`));
 	}
 	for (let n = 1; n <= happy.arrivals; n++) {
@@ -130,7 +141,7 @@ export async function crashEveryPoint(path: CrashPath): Promise<PathReport> {
 			const struck = kind === "abandon-after" ? outcome.arrivals >= n : outcome.mails >= n;
 			if (struck) points++;
 			else problems.push(`${name}: never reached`);
-			tally.add(outcome.ended, baseline);
+			tally.add(outcome, baseline);
 			problems.push(...outcome.problems.map((p) => `${name}: ${p}`));
 		}
 	}

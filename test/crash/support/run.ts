@@ -3,10 +3,11 @@
  * limiter and suppression lists), a fresh API key (its own owner, so its
  * records are its own), a fault relay and a webhook receiver of its own, and
  * the run's own queue (queue.ts) and clock. The client's requests go to the
- * app with the bindings wrapped (calls.ts); `drain` plays the platform: the
- * queue's due batches to the consumer, and when nothing is due, the clock a
- * minute on and the sweep of every object the run touched, as their alarms
- * would — until nothing is left to do.
+ * app with the bindings wrapped (calls.ts); `drain` plays the platform and
+ * the provider: the provider's callbacks for what the relay received
+ * (provider.ts), the queue's due batches to the consumer, and when nothing is
+ * due, the clock a minute on and the sweep of every object the run touched,
+ * as their alarms would — until nothing is left to do.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -15,10 +16,11 @@ import type { Bindings } from "../../../src/env";
 import type { QueueJob } from "../../../src/records/consumer";
 import type { DueJob } from "../../../src/store/jobs";
 import { BASE, baseEnv } from "../../api/support";
-import { SECRET, startReceiver } from "../../events/support";
+import { ENGAGELAB_KEY, SECRET, startReceiver } from "../../events/support";
 import { type FaultRecord, type FaultScript, startFaultRelay } from "../../helpers/faults";
 import { CallLog, type Fault, wrapBucket, wrapNamespace, wrapQueue } from "./calls";
 import { Background, Invocation } from "./invocation";
+import { Provider } from "./provider";
 import { RunQueue } from "./queue";
 
 /** How far the clock moves when nothing is due: the objects' alarms sweep about once a minute. */
@@ -50,6 +52,8 @@ export class CrashRun {
 	readonly apiKey: string;
 	/** The run's clock: the real present at its start, moved on by `drain`. */
 	clock = Date.now();
+	/** The provider, calling back for what the relay received. */
+	readonly provider: Provider = new Provider(this);
 	readonly #queue = new RunQueue(
 		(invocation) => this.bindingsFor(invocation),
 		() => this.clock,
@@ -119,15 +123,20 @@ export class CrashRun {
 			API_KEYS: this.apiKey,
 			EVENTS_WEBHOOK_URL: this.#required(this.#receiver, "receiver").url,
 			EVENTS_WEBHOOK_SECRET: SECRET,
+			ENGAGELAB_WEBHOOK_KEY: ENGAGELAB_KEY,
 			...wrapped,
 			SPOOL: wrapBucket(env.SPOOL, "SPOOL", log, invocation),
 			SEND_QUEUE: wrapQueue<QueueJob>("SEND_QUEUE", (sent) => this.#queue.send(sent), log, invocation),
 		} as Bindings;
 	}
 
-	/** One request of the client to the app, as its own invocation. */
-	async request(path: string, init: RequestInit): Promise<Answer> {
-		const invocation = new Invocation();
+	/**
+	 * One request to the app, as its own invocation. `atRunClock`: the objects
+	 * get the run's clock, not the real one the app reads (the provider calls
+	 * back at the run's time, which the sweeps' holds are measured in).
+	 */
+	async request(path: string, init: RequestInit, atRunClock = false): Promise<Answer> {
+		const invocation = new Invocation(atRunClock ? () => this.clock : undefined);
 		const background = new Background();
 		const app = createApp().fetch(
 			new Request(`${BASE}${path}`, init),
@@ -163,12 +172,13 @@ export class CrashRun {
 		this.clock = Math.max(this.clock, Date.now());
 		let batches = 0;
 		for (let ticks = 0; ; ) {
+			await this.provider.callBack();
 			if (await this.#queue.deliverDue()) {
 				if (++batches > MAX_BATCHES)
 					throw new Error(`more than ${MAX_BATCHES} queue batches: jobs go round in circles`);
 				continue;
 			}
-			if (this.#queue.empty && (await isQuiet())) return;
+			if (this.#queue.empty && !this.provider.pending && (await isQuiet())) return;
 			if (++ticks > MAX_TICKS) throw new Error(`still busy ${MAX_TICKS} minutes on (the run's clock)`);
 			this.clock += TICK_MS;
 			await this.#sweep();
@@ -203,10 +213,11 @@ export class CrashRun {
 	/** The sweep of every store object the run touched, at the run's clock; its jobs go on the queue. */
 	async #sweep(): Promise<void> {
 		const due: DueJob[] = [];
-		for (const name of this.objectsOf("MESSAGES"))
-			due.push(...(await env.MESSAGES.getByName(name).sweep(this.clock)).jobs);
+		// The relay index first: its hold (HOLD_MS) ends before a shard puts a relay id again (INDEX_RECHECK_MS).
 		for (const name of this.objectsOf("RELAY_INDEX"))
 			due.push(...(await env.RELAY_INDEX.getByName(name).sweep(this.clock)).jobs);
+		for (const name of this.objectsOf("MESSAGES"))
+			due.push(...(await env.MESSAGES.getByName(name).sweep(this.clock)).jobs);
 		// A shard holds other runs' records too: their send jobs are theirs (a webhook job posts to this run's receiver).
 		const refs = new Set(this.refs());
 		const ours = due.filter(({ job }) => job.kind !== "send" || refs.has(job.ref));
