@@ -1,13 +1,13 @@
 /**
  * The crash test's webhook promises, read from the run's receiver: each
  * final record has exactly one webhook of its own final status
- * (`message.sent`, `.failed`, `.unknown`); each provider event the
- * provider's callback delivered (one per recipient) has exactly one `message.delivered` webhook,
- * about its record (after that record's `message.sent`) or, when no record
- * claimed its relay id within the hold, with `ref: null`; and a record that
- * was sent and whose every relay id was reported delivered ends `delivered`.
- * One webhook-id per event: a redelivery of the same id is allowed (at least
- * once), a second id is not.
+ * (`message.sent`, `.failed`, `.unknown`); each event the provider's
+ * callbacks reported (one per recipient) has exactly one `message.delivered`
+ * webhook, about its record and after that record's `message.sent` (or, when
+ * no record claimed its relay id within the hold, with `ref: null`, still
+ * after it); and a record that was sent and whose every relay id was
+ * reported delivered ends `delivered`. One webhook-id per event: the same id
+ * posted again is allowed (at least once), a second id is not.
  */
 import type { Ended } from "./checks";
 import type { Callback } from "./provider";
