@@ -15,7 +15,7 @@ import { baseEnv } from "../../api/support";
 import type { FaultMessage } from "../../fixtures/fault-types";
 import type { Callback } from "./provider";
 import type { CrashRun } from "./run";
-import { TICK_MS } from "./run";
+import { RATE_LIMIT, TICK_MS } from "./run";
 import { OWN_FINAL, type Post, webhookProblems } from "./webhooks";
 
 /** What the client made of the answers it got, message by message (by its index in the request). */
@@ -219,12 +219,12 @@ function arrivalProblems(arrivals: FaultMessage[], ended: Ended[]): string[] {
 	return problems;
 }
 
-/** The api_user's whole budget (every limiter object it is split over) counts every send the relay received. */
+/** The api_user's budget (every limiter object it is split over) counts every send the relay received. */
 async function limiterProblems(run: CrashRun, arrivals: number): Promise<string[]> {
 	const budget = new RateBudget({
 		namespace: baseEnv.RATE_LIMITER,
 		name: run.user,
-		limit: 30_000,
+		limit: RATE_LIMIT,
 		counting: "until-settled",
 	});
 	const { used } = await budget.usage();

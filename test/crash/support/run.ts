@@ -29,6 +29,8 @@ export const TICK_MS = 60_000;
 const MAX_TICKS = 60;
 /** More consumer invocations than this in one run means jobs going round in circles. */
 const MAX_BATCHES = 400;
+/** The api_user's limit in a run (checks.ts reads its limiter at it). */
+export const RATE_LIMIT = 5_000;
 /** Messages of a run that get a relay id of the run's own (more than any path sends). */
 const RELAY_IDS = 50;
 
@@ -121,6 +123,8 @@ export class CrashRun {
 			SMTP_PASS: "api_key",
 			SMTP_POOL: "off",
 			API_KEYS: this.apiKey,
+			// One limiter object for the api_user (5,000 a minute is one shard of the budget): one to ask for its count.
+			RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
 			EVENTS_WEBHOOK_URL: this.#required(this.#receiver, "receiver").url,
 			EVENTS_WEBHOOK_SECRET: SECRET,
 			ENGAGELAB_WEBHOOK_KEY: ENGAGELAB_KEY,
