@@ -7,13 +7,14 @@
  * one must not cost the others theirs, nor send one twice.
  */
 import { expect, it } from "vitest";
-import { ASYNC, crashMessage, post, toldByBatch } from "./support/client";
+import { message } from "../api/support";
+import { ASYNC, post, toldByBatch } from "./support/client";
 import { crashEveryPoint } from "./support/points";
 
 const COUNT = 3;
 
 it("an async batch keeps its promises whatever call fails or dies", async () => {
-	const messages = Array.from({ length: COUNT }, (_, i) => crashMessage(i));
+	const messages = Array.from({ length: COUNT }, (_, i) => message(String(i)));
 	const report = await crashEveryPoint({
 		name: "async batch",
 		client: async (run) => toldByBatch(await post(run, "/v1/batch", { messages }, ASYNC), COUNT),

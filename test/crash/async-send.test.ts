@@ -11,13 +11,14 @@
  * limiter counted every send (support/checks.ts, support/webhooks.ts).
  */
 import { expect, it } from "vitest";
-import { ASYNC, crashMessage, post, toldBySend } from "./support/client";
+import { message } from "../api/support";
+import { ASYNC, post, toldBySend } from "./support/client";
 import { crashEveryPoint } from "./support/points";
 
 it("an async send keeps its promises whatever call fails or dies", async () => {
 	const report = await crashEveryPoint({
 		name: "async send",
-		client: async (run) => [toldBySend(await post(run, "/v1/send", crashMessage(0), ASYNC))],
+		client: async (run) => [toldBySend(await post(run, "/v1/send", message("0"), ASYNC))],
 	});
 	expect(report.problems).toEqual([]);
 	expect(report.points).toBeGreaterThanOrEqual(3 * report.calls + 3 * report.relayed);

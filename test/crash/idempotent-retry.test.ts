@@ -9,15 +9,16 @@
 
 import { expect, it } from "vitest";
 import { LEASE_MS } from "../../src/limit";
+import { message } from "../api/support";
 import type { Told } from "./support/checks";
-import { ASYNC, crashMessage, post, toldByBatch } from "./support/client";
+import { ASYNC, post, toldByBatch } from "./support/client";
 import { crashEveryPoint } from "./support/points";
 
 const COUNT = 2;
 const TRIES = 4;
 
 it("an idempotent async retry keeps its promises whatever call fails or dies", async () => {
-	const body = { messages: Array.from({ length: COUNT }, (_, i) => crashMessage(i)) };
+	const body = { messages: Array.from({ length: COUNT }, (_, i) => message(String(i))) };
 	const report = await crashEveryPoint({
 		name: "idempotent retry",
 		client: async (run) => {

@@ -7,7 +7,8 @@
  * failed or unknown.
  */
 import { expect, it } from "vitest";
-import { ASYNC, crashMessage, post, toldBySend } from "./support/client";
+import { message } from "../api/support";
+import { ASYNC, post, toldBySend } from "./support/client";
 import { crashEveryPoint } from "./support/points";
 
 it("a send refused for now for one recipient keeps its promises whatever call fails or dies", async () => {
@@ -16,7 +17,7 @@ it("a send refused for now for one recipient keeps its promises whatever call fa
 		// Over all connections: the second RCPT the relay sees is refused for now, every other one taken.
 		script: { at: { rcpt: [null, { reply: "451 4.2.1 Mailbox busy, try again later" }] } },
 		client: async (run) => [
-			toldBySend(await post(run, "/v1/send", crashMessage(0, { to: ["ben@example.com", "amy@example.com"] }), ASYNC)),
+			toldBySend(await post(run, "/v1/send", message("0", { to: ["ben@example.com", "amy@example.com"] }), ASYNC)),
 		],
 	});
 	expect(report.problems).toEqual([]);

@@ -5,7 +5,8 @@
  * a job lost on the way is the sweep's to queue again.
  */
 import { expect, it } from "vitest";
-import { crashMessage, post, toldBySend } from "./support/client";
+import { message } from "../api/support";
+import { post, toldBySend } from "./support/client";
 import { crashEveryPoint } from "./support/points";
 
 const AHEAD_MS = 10 * 60_000;
@@ -15,7 +16,7 @@ it("a scheduled send keeps its promises whatever call fails or dies", async () =
 		name: "scheduled send",
 		client: async (run) => {
 			const sendAt = new Date(Date.now() + AHEAD_MS).toISOString();
-			return [toldBySend(await post(run, "/v1/send", crashMessage(0, { sendAt })))];
+			return [toldBySend(await post(run, "/v1/send", message("0", { sendAt })))];
 		},
 	});
 	expect(report.problems).toEqual([]);

@@ -1,22 +1,13 @@
 /**
- * The client's side of the crash paths: the messages it sends (numbered in
- * their subjects, so a record names its message) and what it makes of an
- * answer — accepted (a ref), refused (it may send again), or nothing (its
- * request died with the Worker).
+ * The client's side of the crash paths: what it makes of an answer —
+ * accepted (a ref), refused (it may send again), or nothing (its request
+ * died with the Worker). Its messages are test/api/support.ts's
+ * `message(String(index))`: a record's subject ends with its index.
  */
 import type { Told } from "./checks";
 import type { Answer, CrashRun } from "./run";
 
 export const ASYNC = { Prefer: "respond-async" };
-
-/** Message `index` of a path (its subject ends with the index). */
-export const crashMessage = (index: number, extra: Record<string, unknown> = {}) => ({
-	from: "Support <support@example.com>",
-	to: ["ben@example.com"],
-	subject: `crash ${index}`,
-	text: `hello ${index}`,
-	...extra,
-});
 
 interface Problem {
 	code?: string;
