@@ -16,6 +16,7 @@ import {
 	runWebhookJobs,
 	SECRET,
 	settingsFor,
+	shardOfRef,
 	startReceiver,
 	statusCallback,
 } from "../events/support";
@@ -87,9 +88,10 @@ describe("webhooks in Resend's shape", () => {
 			const later = await resend.emails.send({ ...email, scheduledAt: "in 1 hour" });
 			const id = later.data?.id ?? "";
 			expect((await resend.emails.cancel(id)).error).toBeNull();
+			const object = shardOfRef(id).name;
 			expect(await runWebhookJobs(tap, settings)).toEqual([
-				{ kind: "webhook", id: `evt_${id}_scheduled` },
-				{ kind: "webhook", id: `evt_${id}_canceled` },
+				{ kind: "webhook", object, id: `evt_${id}_scheduled` },
+				{ kind: "webhook", object, id: `evt_${id}_canceled` },
 			]);
 			const posted = (await receiver.requests()).map((r) => JSON.parse(r.body) as WebhookEventPayload);
 			expect(posted).toMatchObject([

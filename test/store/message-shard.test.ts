@@ -30,6 +30,7 @@ describe("MessageShard", () => {
 			status: "queued",
 			created: true,
 			queueNow: true,
+			outbox: [],
 		});
 		expect(await shard.accept(input, T0)).toMatchObject({ created: false, status: "queued" });
 		const claimed = await shard.claim(input.ref, T0 + 10);
