@@ -1,7 +1,8 @@
 /**
  * The crash test's webhook promises, read from the run's receiver: each
  * final record has exactly one webhook of its own final status
- * (`message.sent`, `.failed`, `.unknown`); each event the provider's
+ * (`message.sent`, `.failed`, `.unknown`), after its one `message.scheduled`
+ * when it was scheduled; each event the provider's
  * callbacks reported (one per recipient) has exactly one `message.delivered`
  * webhook, about its record and after that record's `message.sent` (or, when
  * no record claimed its relay id within the hold, with `ref: null`, still
@@ -53,6 +54,14 @@ export function webhookProblems(
 			problems.push(
 				`message ${e.index} (${e.record.ref}): ended ${status}, its own webhooks were ${JSON.stringify(own.map((p) => `${p.type} ${p.id}`))}`,
 			);
+		}
+		if (e.events[0]?.type !== "scheduled") continue;
+		// A send that waited for its sendAt said so once, before its final status.
+		const scheduled = posts.filter((p) => p.ref === e.record.ref && p.type === "message.scheduled");
+		if (new Set(scheduled.map((p) => p.id)).size !== 1) {
+			problems.push(`message ${e.index} (${e.record.ref}): message.scheduled went out ${scheduled.length} times`);
+		} else if (own.length && firstOf(own) < firstOf(scheduled)) {
+			problems.push(`message ${e.index} (${e.record.ref}): message.${status} went out before message.scheduled`);
 		}
 	}
 	for (const callback of callbacks) {
