@@ -16,7 +16,7 @@ import { limitedProblem } from "./limiter";
 import { BatchEnvelopeSchema } from "./message-schema";
 import { messageSeed, seededCompose } from "./message-seed";
 import { prepareMessage } from "./prepare";
-import { type Problem, validationProblem } from "./problem";
+import { type Problem, ProblemError, problem, validationProblem } from "./problem";
 import type { SendOptions } from "./send-message";
 import { settle } from "./settle";
 import { storeOf } from "./store-access";
@@ -130,6 +130,19 @@ export async function sendBatch(ctx: SendContext, input: unknown, options: Batch
 	};
 }
 
+/**
+ * A message whose accepting failed on our side (the spool, the store) is its
+ * own 500 when the request has no Idempotency-Key: the others were accepted,
+ * and a 500 for the whole batch would have the client send them again. With
+ * a key the whole request answers 500 instead (not kept): its retry names the
+ * same messages (message-seed.ts) and accepts only what is missing.
+ */
+function notAccepted(ctx: SendContext, error: unknown): Problem {
+	if (error instanceof ProblemError || ctx.idempotency) return failure(error).problem;
+	console.error(JSON.stringify({ level: "error", msg: "message not accepted", error: String(error) }));
+	return problem("internal_error", "this message was not accepted (storing it failed): send it again");
+}
+
 /** Every valid message accepted for later, in order; one whose shard's backlog is full is its own 429. */
 async function batchLater(
 	ctx: SendContext,
@@ -151,7 +164,7 @@ async function batchLater(
 				});
 				results[index] = accepted === "full" ? backlogFull() : accepted;
 			} catch (error) {
-				results[index] = failure(error).problem;
+				results[index] = notAccepted(ctx, error);
 			}
 		}),
 		ACCEPTS_AT_ONCE,

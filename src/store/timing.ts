@@ -14,8 +14,14 @@ export const SWEEP_AFTER_MS = 3 * 60_000;
 export const ATTEMPT_LEASE_MS = 60_000;
 /** A relay id the index has not confirmed after this long is put again by the sweep. */
 export const INDEX_RECHECK_MS = 60_000;
-/** A provider event with no record waits this long before it goes out with `ref: null`. */
-export const HOLD_MS = 30_000;
+/**
+ * A provider event with no record waits this long before it goes out with
+ * `ref: null`: longer than the index re-check, so that an event of a record
+ * whose relay id the index missed (its Worker died between finishing the
+ * record and putting the id) is filed on the record once the sweep puts the
+ * id again, and goes out after the record's `message.sent`, not before it.
+ */
+export const HOLD_MS = 2 * INDEX_RECHECK_MS;
 /** Queue messages can be delayed at most 12 h: a send due later is queued by the sweep when it comes near. */
 export const MAX_QUEUE_DELAY_MS = 12 * 3_600_000;
 /** How many rows a sweep handles per kind before it lets the next alarm go on. */

@@ -4,8 +4,9 @@
  * message (its permit handed back), on our own 429 and on the relay's 536.
  */
 import { describe, expect, it } from "vitest";
+import type { Bindings } from "../../src/env";
 import { startRelay } from "../helpers/relay";
-import { auth, call, message, post, relayAt } from "./support";
+import { auth, baseEnv, call, message, post, relayAt } from "./support";
 
 interface Limits {
 	limit: number;
@@ -142,5 +143,24 @@ describe("RateLimit headers", () => {
 		expect(response.status).toBe(401);
 		expect(response.headers.get("RateLimit")).toBeNull();
 		expect(response.headers.get("RateLimit-Policy")).toBeNull();
+	});
+
+	it("an answer goes out unchanged, without RateLimit, when the limiter cannot be asked for it", async () => {
+		const { relay, overrides } = await userAt("5");
+		const headers = { ...auth, "Idempotency-Key": `rl-down-${crypto.randomUUID()}` };
+		const init = { method: "POST", headers, body: JSON.stringify(message("rl-down")) };
+		const sent = await call("/v1/send", init, overrides);
+		expect(sent.status).toBe(200);
+		// A replay asks no permit, so its headers would need the limiter; it is down.
+		const down = {
+			get: () => new Proxy({}, { get: () => () => Promise.reject(new Error("injected: limiter down")) }),
+			idFromName: (name: string) => baseEnv.RATE_LIMITER.idFromName(name),
+		} as unknown as Bindings["RATE_LIMITER"];
+		const replayed = await call("/v1/send", init, { ...overrides, RATE_LIMITER: down });
+		expect(replayed.status).toBe(200);
+		expect(replayed.headers.get("Idempotent-Replayed")).toBe("true");
+		expect(replayed.headers.get("RateLimit")).toBeNull();
+		expect(await replayed.json()).toEqual(await sent.json());
+		await relay.stop();
 	});
 });

@@ -15,7 +15,7 @@ import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { parseCallback } from "../../src/events/engagelab-payload";
 import { indexName } from "../../src/store/relay-index-name";
-import { HOLD_MS } from "../../src/store/timing";
+import { HOLD_MS, INDEX_RECHECK_MS, SWEEP_AFTER_MS } from "../../src/store/timing";
 import { acceptInput } from "../store/support";
 import {
 	enqueue,
@@ -121,6 +121,26 @@ describe("provider events held until their record is known", () => {
 				`evt_${record.ref}_sent`,
 			]);
 			expect((await stored(record.ref)).record.status).toBe("bounced");
+		}));
+
+	it("a record whose relay id the index missed (its Worker died before the put) claims its held event at the sweep's put again, before the hold ends", () =>
+		withReceiver([], async (receiver) => {
+			const { tap, settings } = settingsFor(receiver.url);
+			const id = relayId("missed");
+			// Sent, its message.sent in its outbox, but neither its relay id put nor its webhook job queued.
+			const { ref, shard } = await sentRecord(id, { indexed: false });
+			const held = await bounceFirst(id, "ben@example.com", settings);
+			const index = env.RELAY_INDEX.getByName(indexName(id));
+			// When the shard puts unconfirmed relay ids again, the hold still runs: the index publishes nothing.
+			const recheck = held.after + INDEX_RECHECK_MS;
+			expect((await index.sweep(recheck)).jobs).toEqual([]);
+			expect((await shard.sweep(recheck)).indexed).toBe(1);
+			expect(await index.heldState(held.eventId)).toBe("attached");
+			expect((await index.sweep(held.after + HOLD_MS)).jobs).toEqual([]);
+			// The lost jobs come from the shard's sweep: message.sent, then the bounce behind it, both with the ref.
+			await enqueue(tap, (await shard.sweep(recheck + SWEEP_AFTER_MS)).jobs);
+			await runWebhookJobs(tap, settings, recheck + SWEEP_AFTER_MS);
+			sentThenBounce(await receiver.requests(), ref, held.eventId);
 		}));
 
 	it("with webhooks off when it came, a held event's hold ends without a webhook", async () => {

@@ -22,6 +22,20 @@ afterAll(() => relay.stop());
 
 const atRelay = async (subject: string) => (await relay.messages()).filter((m) => m.data.includes(subject));
 
+/** The spool, whose `n`-th write (from 1) fails before it takes effect. */
+function spoolFailingWrite(n: number): R2Bucket {
+	let writes = 0;
+	return new Proxy(env.SPOOL, {
+		get: (target, name) =>
+			name === "put"
+				? (...args: Parameters<R2Bucket["put"]>) => {
+						if (++writes === n) throw new Error("injected: R2 put failed");
+						return target.put(...args);
+					}
+				: Reflect.get(target, name).bind(target),
+	});
+}
+
 /** The ref a failed sync send's Location names (its problem body carries none). */
 function refOf(response: Response): string {
 	const match = /^\/v1\/messages\/(msg_[a-z2-7]+)$/.exec(response.headers.get("Location") ?? "");
@@ -133,19 +147,7 @@ describe("async send", () => {
 		const key = `async-batch-crash-${Date.now()}`;
 		const messages = [0, 1, 2, 3].map((i) => message(`batch-crash-${key}-${i}`));
 		// The spool fails the third write: the first attempt has queued two messages when it answers 500.
-		let writes = 0;
-		const failing = {
-			...at,
-			SPOOL: new Proxy(env.SPOOL, {
-				get: (target, name) =>
-					name === "put"
-						? (...args: Parameters<R2Bucket["put"]>) => {
-								if (++writes === 3) throw new Error("injected: R2 put failed");
-								return target.put(...args);
-							}
-						: Reflect.get(target, name).bind(target),
-			}),
-		};
+		const failing = { ...at, SPOOL: spoolFailingWrite(3) };
 		const headers = { ...ASYNC, "Idempotency-Key": key };
 		const first = await post("/v1/batch", { messages }, failing, headers);
 		expect(first.status).toBe(500);
@@ -163,6 +165,20 @@ describe("async send", () => {
 		};
 		const ours = listed.messages.filter((m) => m.subject.includes(key)).map((m) => m.ref);
 		expect(ours.sort()).toEqual([...refs].sort());
+	});
+
+	it("an async batch without a key whose spool fails for one message answers 202: that message's 500, the others accepted", async () => {
+		const tag = `async-batch-part-${Date.now()}`;
+		const messages = [0, 1, 2].map((i) => message(`${tag}-${i}`));
+		const failing = { ...at, SPOOL: spoolFailingWrite(2) };
+		const answer = await post("/v1/batch", { messages }, failing, ASYNC);
+		// A 500 for the whole batch would have the client send the two accepted ones again.
+		expect(answer.status).toBe(202);
+		const results = ((await answer.json()) as { results: { ref?: string; code?: string; status?: number }[] }).results;
+		expect(results.filter((r) => r.code === "internal_error" && r.status === 500)).toHaveLength(1);
+		const refs = results.flatMap((r) => (r.ref ? [r.ref] : []));
+		expect(refs).toHaveLength(2);
+		for (const ref of refs) expect((await recordOf(ref)).status).toBe("queued");
 	});
 });
 

@@ -8,7 +8,9 @@
  * supplies them. A 202 (queued: the limiter is the consumer's business) gets
  * RateLimit-Policy alone, for no limiter call; only when another answer's
  * route made none (a 400, a replay, a dry run) or changed the count after it
- * (a cool-down) is one object asked once more.
+ * (a cool-down) is one object asked once more; when it cannot be asked, the
+ * answer goes out without RateLimit, unchanged (it may say a message was
+ * sent).
  * Public (browser) callers get none: the api_user's figures are the operator's
  * business, and their own per-IP and per-key ceilings show in Retry-After.
  */
@@ -42,7 +44,14 @@ export const rateLimitHeaders = (
 			c.res.headers.set("RateLimit-Policy", policyField(c.get("config").rateLimitPerMinute));
 			return;
 		}
-		const state = limiter.known() ?? (await limiter.estimate());
+		// Headers are a courtesy: a limiter that cannot be asked now never changes the answer (the send may be done).
+		const state = limiter.known() ?? (await limiter.estimate().catch(unasked));
+		if (!state) return;
 		const fields = { ...rateLimitFields(state), ...extra(state) };
 		for (const [name, value] of Object.entries(fields)) c.res.headers.set(name, value);
 	};
+
+function unasked(error: unknown): undefined {
+	console.warn(JSON.stringify({ level: "warn", msg: "RateLimit headers left out", error: String(error) }));
+	return undefined;
+}
