@@ -24,7 +24,7 @@ import type { Delivered, Prepared } from "../send/types";
 import { type DueJob, sendJobs, webhookJobs } from "../store/jobs";
 import { indexRelayIds, shardOf } from "../store/messages-client";
 import { placeOf, shardName } from "../store/ref";
-import type { Claimed, Outcome } from "../store/shard-lifecycle";
+import type { Claimed, Finished, Outcome } from "../store/shard-lifecycle";
 import { limiterWaitMs } from "../util/backoff";
 import { outcomeOf } from "./outcome-of";
 
@@ -219,7 +219,14 @@ async function finishJob(
 	const place = placeOf(job.ref);
 	if (!claimed || !place) return undefined;
 	try {
-		const finished = await shardOf(ctx.env, job.ref)?.finish(job.ref, claimed.token, outcome, ctx.now());
+		const finish = async (): Promise<Finished | undefined> =>
+			shardOf(ctx.env, job.ref)?.finish(job.ref, claimed.token, outcome, ctx.now());
+		// Once more on a throw: the relay may have the message, and a lost outcome ends the record `unknown`.
+		// A first call that did land answers `lost` to the second (the claim is spent): the sweep covers its jobs.
+		const finished = await finish().catch((error: unknown) => {
+			logJobError(job.ref, error);
+			return finish();
+		});
 		if (finished?.kind === "finished") queued.push(...webhookJobs(shardName(place), finished.outbox));
 		job.verdict =
 			outcome.kind === "retry" && finished?.kind === "finished" ? { kind: "again", dueAt: outcome.nextAttemptAt } : ACK;
