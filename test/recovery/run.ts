@@ -46,8 +46,19 @@ const { values: flags } = parseArgs({
 const MESSAGES = Number(flags.messages);
 const SCHEDULED = Number(flags.scheduled);
 const PER_MINUTE = Number(flags["per-minute"]);
-/** The kill comes at the first arrival once this many have arrived and every send was accepted. */
-const KILL_AFTER = Math.ceil(MESSAGES / 3);
+if (![MESSAGES, SCHEDULED + 1, PER_MINUTE].every((n) => Number.isInteger(n) && n > 0)) {
+	console.error(
+		"npm run test:recovery [--messages=N] [--scheduled=N] [--per-minute=N]: whole numbers (--scheduled may be 0)",
+	);
+	process.exit(2);
+}
+/**
+ * The kill comes at the first arrival once this many have arrived and every
+ * send was accepted: halfway through the second minute's permits, while a
+ * batch is being delivered (the first minute's all came at once, during the
+ * sends), with most of the drain still to go.
+ */
+const KILL_AFTER = Math.min(Math.ceil(PER_MINUTE * 1.5), Math.floor(MESSAGES * 0.6));
 const SCHEDULE_AHEAD_MS = 60_000;
 const RECOVERY_DEADLINE_MS = 10 * 60_000;
 /** After the last record is final, how long its webhooks may take (a lost job is re-queued by the sweep in 3 min). */
@@ -143,11 +154,12 @@ try {
 	restarted = true;
 	const second = await check("wrangler dev restarts on the same state (nothing resent)", () => startWorker(setup));
 	const api2: Api = { url: second.url, apiKey: API_KEY };
-	const inFlight = await check("the restarted worker lists every accepted record", async () => {
+	const inFlight = await check("the restarted worker lists every accepted record and no other", async () => {
 		const sending = await listAll(api2, "sending");
 		const listed = new Map((await listAll(api2)).map((r) => [r.ref, r]));
 		const lost = accepted.filter((a) => !listed.has(a.ref));
 		assert(lost.length === 0, `${lost.length} accepted records are gone, the first ${lost[0]?.ref}`);
+		assert(listed.size === accepted.length, `${listed.size} records listed for ${accepted.length} accepted sends`);
 		console.log(`        at the restart: ${JSON.stringify(countBy([...listed.values()]))}`);
 		return new Set(sending.map((r) => r.ref));
 	});
@@ -180,6 +192,10 @@ try {
 	const counts = countBy([...observed.records.values()].filter((r) => accepted.some((a) => a.ref === r.ref)));
 	figures.delivered = counts.sent ?? 0;
 	figures.unknown = counts.unknown ?? 0;
+	const atRelay = new Set(relay.arrivals.map((a) => a.messageId));
+	figures["unknown that the relay has"] = accepted.filter(
+		(a) => observed.records.get(a.ref)?.status === "unknown" && atRelay.has(a.messageId),
+	).length;
 	figures.failed = counts.failed ?? 0;
 	const afterRestart = relay.arrivals.filter((a) => a.at >= restartAt);
 	figures["arrivals (per recipient) after the restart"] = afterRestart.length;
