@@ -5,9 +5,12 @@
  * problems it found (empty: the check holds), so run.ts only names and
  * prints them.
  */
+import type { ReceivedWebhook } from "../../dev/activity.ts";
 import type { Accepted, ListedRecord } from "./api.ts";
 import type { Arrival } from "./relay-tally.ts";
-import type { ReceivedEvent } from "./webhook-receiver.ts";
+
+/** What the checks read of a webhook the receiver took. */
+export type WebhookSeen = Pick<ReceivedWebhook, "webhookId" | "type" | "ref" | "verified">;
 
 export interface Observed {
 	accepted: Accepted[];
@@ -16,7 +19,7 @@ export interface Observed {
 	arrivals: Arrival[];
 	/** Refs listed as `sending` as soon as the restarted worker answered: claimed before the kill. */
 	inFlightAtRestart: Set<string>;
-	webhooks: ReceivedEvent[];
+	webhooks: WebhookSeen[];
 }
 
 const OPEN = new Set(["queued", "scheduled", "sending"]);

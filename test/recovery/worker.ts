@@ -25,7 +25,21 @@ export interface WorkerSetup {
 	spawned: (dev: WranglerDev) => void;
 }
 
+/** Tries a few times: the port picked free may be taken by another process before wrangler binds it. */
+const STARTS = 3;
+
 export async function startWorker(setup: WorkerSetup): Promise<WranglerDev> {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await startOnce(setup);
+		} catch (error) {
+			if (attempt === STARTS) throw error;
+			setup.log(`(recovery: start ${attempt} of ${STARTS} failed: ${error instanceof Error ? error.message : error})`);
+		}
+	}
+}
+
+async function startOnce(setup: WorkerSetup): Promise<WranglerDev> {
 	const probe = readinessProbe();
 	const worker = await startWrangler({
 		root: setup.root,
