@@ -19,6 +19,20 @@ import { rateLimitHeaders } from "./api/middleware/rate-limit-headers";
 import { requestId } from "./api/middleware/request-id";
 import { requestLog } from "./api/middleware/request-log";
 import { problemResponse } from "./api/problem-response";
+import { resendCallers, resendErrors } from "./api/resend/door";
+import {
+	cancelEmail,
+	cancelEmailRoute,
+	getEmail,
+	getEmailRoute,
+	listEmails,
+	listEmailsRoute,
+	updateEmail,
+	updateEmailRoute,
+} from "./api/resend/email-routes";
+import { resendErrorResponse, toResendError } from "./api/resend/errors";
+import { resendRateLimitFields } from "./api/resend/rate-limit";
+import { sendBatchRoute, sendEmail, sendEmailBatch, sendEmailRoute } from "./api/resend/send-routes";
 import { batch, batchRoute } from "./api/routes/batch";
 import { mount, registerSecuritySchemes } from "./api/routes/common";
 import { engagelabEvents, engagelabEventsRoute } from "./api/routes/engagelab-events";
@@ -75,6 +89,16 @@ export function createApp(): OpenAPIHono<AppEnv> {
 		verifyWebhookBody(),
 	);
 	for (const path of ["/v1/send", "/v1/batch", "/v1/limits"]) app.use(path, rateLimitHeaders());
+	// Resend's API, the second door: API keys only, errors in Resend's shape, its ratelimit-* fields too.
+	app.use(
+		"/emails/*",
+		resendErrors(),
+		loadConfig(),
+		authenticate(),
+		resendCallers(),
+		limitBody(),
+		rateLimitHeaders(resendRateLimitFields),
+	);
 
 	mount(app, healthRoute, health);
 	mount(app, sendRoute, send);
@@ -86,6 +110,12 @@ export function createApp(): OpenAPIHono<AppEnv> {
 	mount(app, listSuppressionsRoute, listSuppressionsHandler);
 	mount(app, getSuppressionRoute, getSuppressionHandler);
 	mount(app, deleteSuppressionRoute, deleteSuppressionHandler);
+	mount(app, sendEmailRoute, sendEmail);
+	mount(app, sendBatchRoute, sendEmailBatch);
+	mount(app, listEmailsRoute, listEmails);
+	mount(app, getEmailRoute, getEmail);
+	mount(app, updateEmailRoute, updateEmail);
+	mount(app, cancelEmailRoute, cancelEmail);
 
 	registerSecuritySchemes(app);
 	app.openAPIRegistry.registerPath({
@@ -96,7 +126,11 @@ export function createApp(): OpenAPIHono<AppEnv> {
 	});
 	app.doc31("/openapi.json", { openapi: "3.1.0", info: OPENAPI_INFO });
 
-	app.notFound((c) => problemResponse(problem("not_found", `no route for ${c.req.method} ${c.req.path}`)));
+	// Outside /v1/, a caller that missed a route is most likely a Resend SDK asking for what edgesend lacks.
+	app.notFound((c) => {
+		const missing = problem("not_found", `no route for ${c.req.method} ${c.req.path}`);
+		return c.req.path.startsWith("/v1/") ? problemResponse(missing) : resendErrorResponse(toResendError(missing));
+	});
 	app.onError((error) => {
 		if (error instanceof ProblemError) return problemResponse(error.problem);
 		if (error instanceof HTTPException) {

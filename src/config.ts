@@ -42,7 +42,11 @@ export interface Config {
 		webhookUrl?: string;
 		/** The decoded bytes of EVENTS_WEBHOOK_SECRET. */
 		webhookSecret?: Uint8Array;
+		/** EVENTS_WEBHOOK_FORMAT: our body and `webhook-*` headers, or Resend's body and `svix-*` headers too. */
+		format: "edgesend" | "resend";
 	};
+	/** TAGS_HEADER: the header that carries a message's tags to the relay; none by default. */
+	tagsHeader?: string;
 	/** Warm relay sessions (src/pool/): SMTP_POOL, SMTP_POOL_IDLE_MS, SMTP_POOL_SHARDS, SMTP_LOCATION_HINT. */
 	pool: { enabled: boolean; idleMs: number; shards: number; locationHint?: LocationHint };
 	/** Message records and async sends (src/records/). */
@@ -83,6 +87,8 @@ const settingNames = [
 	"SMTP_LOCATION_HINT",
 	"MESSAGE_RETENTION_DAYS",
 	"MAX_BACKLOG",
+	"EVENTS_WEBHOOK_FORMAT",
+	"TAGS_HEADER",
 ] as const;
 
 /** Shorter keys can be guessed or brute-forced; 16 characters of a random key is ~96 bits. */
@@ -201,6 +207,16 @@ const settingsSchema = z
 		SMTP_LOCATION_HINT: z.enum(LOCATION_HINTS, { error: `must be one of ${LOCATION_HINTS.join(", ")}` }).optional(),
 		MESSAGE_RETENTION_DAYS: int(1, 3650).default(30),
 		MAX_BACKLOG: int(1, 10_000_000).default(100_000),
+		EVENTS_WEBHOOK_FORMAT: z
+			.enum(["edgesend", "resend"], { error: 'must be "edgesend" or "resend"' })
+			.default("edgesend"),
+		// A header of the sender's own (X-…); X-SMTPAPI is read by the relay as delivery instructions.
+		TAGS_HEADER: z
+			.string()
+			.trim()
+			.regex(/^X-[!-9;-~]+$/i, "must be a header name starting with X-, like X-Tags")
+			.refine((h) => h.toLowerCase() !== "x-smtpapi", "X-SMTPAPI is read by the relay as instructions: refused")
+			.optional(),
 	})
 	.superRefine((s, ctx) => {
 		if (s.SMTP_PORT === 25 && !isLoopback(s.SMTP_HOST)) {
@@ -272,7 +288,9 @@ export function readConfig(env: Settings, requestHost: string): ConfigResult {
 				...(s.ENGAGELAB_WEBHOOK_KEY ? { engagelabKey: s.ENGAGELAB_WEBHOOK_KEY } : {}),
 				...(s.EVENTS_WEBHOOK_URL ? { webhookUrl: s.EVENTS_WEBHOOK_URL } : {}),
 				...(s.EVENTS_WEBHOOK_SECRET ? { webhookSecret: s.EVENTS_WEBHOOK_SECRET } : {}),
+				format: s.EVENTS_WEBHOOK_FORMAT,
 			},
+			...(s.TAGS_HEADER ? { tagsHeader: s.TAGS_HEADER } : {}),
 			pool: {
 				enabled: s.SMTP_POOL === "on",
 				idleMs: s.SMTP_POOL_IDLE_MS,

@@ -16,6 +16,7 @@ declare global {
 		interface Env {
 			CONTROL_URL: string;
 			SPOOL: R2Bucket;
+			SEND_QUEUE: Queue<import("../src/store/jobs").QueueJob>;
 			MESSAGES: DurableObjectNamespace<import("../src/store/message-shard").MessageShard>;
 			RELAY_INDEX: DurableObjectNamespace<import("../src/store/relay-index").RelayIndex>;
 			SUPPRESSIONS: DurableObjectNamespace<import("../src/store/suppression-list").SuppressionList>;

@@ -45,19 +45,28 @@ export interface PoolSendResult {
 }
 
 export interface LimiterJob {
-	/** latency: `permits` calls of acquire(1), one after another, as consecutive sends would make them. */
-	mode: "single" | "batched" | "latency";
-	/** Permits to acquire in total (throughput modes) or calls to make one after another (latency). */
+	/**
+	 * What one send (or one batch) asks of the limiter, as the send path asks it: acquire, then settle.
+	 * latency: `permits` sends of one permit, one after another; throughput: `concurrency` sends in flight.
+	 */
+	mode: "throughput" | "latency";
+	/** Permits in total. */
 	permits: number;
-	/** Permits per acquire call in batched mode. */
+	/** Permits per acquire (1 for a sync send, 100 for a batch). */
 	batch: number;
-	/** Calls in flight at once. */
+	/** Sends in flight at once. */
 	concurrency: number;
+	/** RateLimiter objects the budget is split over (1: one object, as below 5,000 a minute). */
+	shards: number;
+	/** Also settle each grant (a send's second call). */
+	settle: boolean;
 }
 
 export interface LimiterResult {
 	ms: number;
 	granted: number;
+	/** Calls made to the objects (acquire and settle). */
+	calls: number;
 }
 
 /** The messages of a job, in order. */

@@ -1,8 +1,11 @@
 /**
- * Drives one RateLimiter Durable Object from a Worker, as the send path does:
- * permits per second with one permit per call (one call per send) and with
- * many per call (a batch), and the latency a single send pays for its acquire.
+ * Drives a rate budget from a Worker, as the send path does: each send (or
+ * batch) acquires its permits and settles them (the two calls a sync send
+ * makes), through one RateLimiter object or a budget split over several
+ * (src/limit/budget.ts); one send after another for the latency a send pays,
+ * many in flight for the rate the objects carry.
  */
+import { RateBudget } from "../../src/limit/budget.ts";
 import type { RateLimiter } from "../../src/limit/rate-limiter.ts";
 import type { LimiterJob, LimiterResult } from "../lib/jobs.ts";
 
@@ -13,34 +16,41 @@ export async function runLimiter(
 	namespace: DurableObjectNamespace<RateLimiter>,
 	job: LimiterJob,
 ): Promise<LimiterResult> {
-	// A fresh object per run: each starts with an empty window, as one api_user's would.
-	const limiter = namespace.get(namespace.newUniqueId());
-	await limiter.usage(LIMIT_PER_MINUTE); // wake it: the first call pays for construction, not measured
+	// A fresh budget per run: each starts with empty windows, as one api_user's would.
+	const budget = new RateBudget({
+		namespace,
+		name: `bench-${crypto.randomUUID()}`,
+		limit: LIMIT_PER_MINUTE,
+		counting: "until-settled",
+		shards: job.shards,
+	});
+	await budget.usage(); // wake every object: the first call pays for construction, not measured
 
-	if (job.mode === "latency") {
-		// Timers inside workerd tick in whole milliseconds, coarser than one call: time the
-		// sequence of calls, one after another, and let the caller divide.
-		let granted = 0;
-		const start = Date.now();
-		for (let i = 0; i < job.permits; i++) {
-			const grant = await limiter.acquire(1, LIMIT_PER_MINUTE);
-			granted += grant.granted;
-		}
-		return { ms: Date.now() - start, granted };
-	}
-
-	const perCall = job.mode === "batched" ? job.batch : 1;
-	let calls = Math.ceil(job.permits / perCall);
+	let calls = 0;
 	let granted = 0;
-	const lane = async () => {
-		while (calls > 0) {
-			calls--;
-			// Await first: `granted += await …` would read `granted` before the wait and lose other lanes' grants.
-			const grant = await limiter.acquire(perCall, LIMIT_PER_MINUTE);
-			granted += grant.granted;
+	const send = async (n: number) => {
+		const permits = await budget.acquire(n);
+		calls += permits.parts.length || 1;
+		granted += permits.granted;
+		if (job.settle && permits.granted) {
+			await budget.settle(permits, { sent: permits.granted, released: 0 });
+			calls += permits.parts.length;
 		}
 	};
+	let sends = Math.ceil(job.permits / job.batch);
 	const start = Date.now();
-	await Promise.all(Array.from({ length: job.concurrency }, lane));
-	return { ms: Date.now() - start, granted };
+	if (job.mode === "latency") {
+		// Timers inside workerd tick in whole milliseconds, coarser than one call: time the
+		// sequence, one send after another, and let the caller divide.
+		while (sends-- > 0) await send(job.batch);
+	} else {
+		const lane = async () => {
+			while (sends > 0) {
+				sends--;
+				await send(job.batch);
+			}
+		};
+		await Promise.all(Array.from({ length: job.concurrency }, lane));
+	}
+	return { ms: Date.now() - start, granted, calls };
 }

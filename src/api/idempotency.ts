@@ -18,7 +18,7 @@ import { background } from "./background";
 import { problemResponse } from "./problem-response";
 import type { AppEnv } from "./types";
 
-const KEY = /^[\x20-\x7e]{1,255}$/;
+const KEY = /^[\x20-\x7e]{1,256}$/;
 /** Renewed well before the lease runs out, so one slow store call cannot lose it. */
 const RENEW_EVERY_MS = LEASE_MS / 4;
 
@@ -28,8 +28,8 @@ const unknownDetail =
 function idempotencyKey(c: Context<AppEnv>): string | undefined {
 	const given = c.req.header("Idempotency-Key");
 	if (given !== undefined && !KEY.test(given)) {
-		throw new ProblemError("validation_failed", "Idempotency-Key must be 1 to 255 printable ASCII characters", {
-			errors: [{ path: "Idempotency-Key", message: "must be 1 to 255 printable ASCII characters" }],
+		throw new ProblemError("validation_failed", "Idempotency-Key must be 1 to 256 printable ASCII characters", {
+			errors: [{ path: "Idempotency-Key", message: "must be 1 to 256 printable ASCII characters" }],
 		});
 	}
 	const caller = c.get("caller");

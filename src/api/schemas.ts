@@ -5,6 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { MAX_BATCH, MessageSchema } from "../send/message-schema";
+import { TagSchema } from "../send/tags";
 import { MESSAGE_STATUSES } from "../store/types";
 
 /** The batch body as documented: what BatchEnvelopeSchema plus MessageSchema per item enforce. */
@@ -63,6 +64,7 @@ export const MessageRecordSchema = z
 		sentAt: z.string().nullable(),
 		attempts: z.number().int(),
 		lastError: z.unknown().nullable().openapi({ description: "The problem that ended it or the last transient one" }),
+		tags: z.array(TagSchema),
 		events: z.array(z.object({ type: z.string(), at: z.string(), detail: z.unknown().optional() })).optional(),
 	})
 	.openapi("MessageRecord");

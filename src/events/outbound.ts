@@ -3,7 +3,11 @@
  * afresh (a new webhook-timestamp) under the event's stable webhook-id.
  * A 2xx answer is delivered; anything else, or no answer, is a failed attempt.
  */
-import { type OutboundEvent, signEvent } from "./standard-webhooks";
+import { resendEventOf, withSvixHeaders } from "./resend-webhook";
+import { edgesendBody, type OutboundEvent, signEvent } from "./standard-webhooks";
+
+/** EVENTS_WEBHOOK_FORMAT: which body and headers go out. */
+export type WebhookFormat = "edgesend" | "resend";
 
 export interface Attempt {
 	at: number;
@@ -11,6 +15,8 @@ export interface Attempt {
 	/** The receiver's HTTP status, or 0 when there was no answer. */
 	status: number;
 	error?: string;
+	/** Resend's format has no such event (message.canceled…) or no email for it: nothing was posted. */
+	skipped?: true;
 }
 
 /** How long a receiver may take before the attempt counts as failed. */
@@ -22,8 +28,12 @@ export async function deliverEvent(
 	webhookId: string,
 	event: OutboundEvent,
 	nowMs: number,
+	format: WebhookFormat = "edgesend",
 ): Promise<Attempt> {
-	const signed = await signEvent(secret, webhookId, event, nowMs);
+	const body = format === "resend" ? resendEventOf(event, event.email) : edgesendBody(event);
+	if (!body) return { at: nowMs, ok: true, status: 0, skipped: true };
+	const signed = await signEvent(secret, webhookId, body, nowMs);
+	if (format === "resend") signed.headers = withSvixHeaders(signed.headers);
 	try {
 		const response = await fetch(url, {
 			method: "POST",

@@ -6,6 +6,7 @@
  * carries the same id and receivers can drop duplicates.
  */
 import type { Route, Tag } from "../store/types";
+import type { EmailFacts } from "./email-facts";
 
 export interface MessageEventData {
 	ref: string | null;
@@ -13,8 +14,8 @@ export interface MessageEventData {
 	relayId: string;
 	to: string | null;
 	detail: string | null;
-	/** The message's tags (empty for an event no record claimed). */
-	tags: Tag[];
+	/** The message's tags; [] when it has none or no record is known. */
+	tags: readonly Tag[];
 	/** Which route took the message to a relay, when one did. */
 	route: Route | null;
 }
@@ -24,7 +25,12 @@ export interface OutboundEvent {
 	/** ISO 8601: when the event happened. */
 	timestamp: string;
 	data: MessageEventData;
+	/** Kept with the delivery for EVENTS_WEBHOOK_FORMAT=resend, never sent in our body; absent when no record is known. */
+	email?: EmailFacts;
 }
+
+/** The body of our own format: the event without what is kept for Resend's. */
+export const edgesendBody = ({ type, timestamp, data }: OutboundEvent) => ({ type, timestamp, data });
 
 export interface SignedRequest {
 	headers: Record<string, string>;
@@ -37,11 +43,11 @@ function base64(bytes: Uint8Array): string {
 	return btoa(binary);
 }
 
-/** The body and headers of one delivery attempt of `event`, signed now. */
+/** The body and headers of one delivery attempt of `event` (ours, or another shape of it), signed now. */
 export async function signEvent(
 	secret: Uint8Array,
 	webhookId: string,
-	event: OutboundEvent,
+	event: OutboundEvent | object,
 	nowMs: number,
 ): Promise<SignedRequest> {
 	const body = JSON.stringify(event);

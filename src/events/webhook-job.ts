@@ -55,11 +55,11 @@ export async function runWebhookJob(
 	const claim = await outbox.claimDelivery(job.id, now);
 	if (claim.kind === "done") return { done: true };
 	if (claim.kind === "wait") return { done: false, dueAt: claim.dueAt };
-	const { webhookUrl, webhookSecret } = config.events;
+	const { webhookUrl, webhookSecret, format } = config.events;
 	// Turned off since the event was filed: settled for good, so the sweep stops queuing it.
 	const outcome: AttemptOutcome =
 		webhookUrl && webhookSecret
-			? await deliverEvent(webhookUrl, webhookSecret, job.id, renderEvent(claim.event), now)
+			? await deliverEvent(webhookUrl, webhookSecret, job.id, renderEvent(claim.event), now, format)
 			: { ok: false, status: 0, final: true };
 	const settled = await outbox.settleDelivery(job.id, claim.token, outcome, now);
 	// `lost`: the lease ran out mid-post and another attempt took the delivery over; its job goes on.

@@ -10,6 +10,7 @@ import {
 	SmtpError,
 	type SmtpErrorKind,
 	type SmtpStage,
+	type TransactionDeadline,
 } from "../smtp";
 
 /** The SMTP settings of one AUTH user (api_user or api_user#label); no connector, no trace. */
@@ -26,6 +27,8 @@ export interface PoolJob {
 	body: ReadableStream<Uint8Array>;
 	/** SMTP_POOL_IDLE_MS: QUIT a session unused this long. */
 	idleMs: number;
+	/** The permit's deadline (smtp/deadline.ts): waiting for a session counts against it, as the transaction does. */
+	deadline?: TransactionDeadline;
 }
 
 /** An SmtpError as plain data. */

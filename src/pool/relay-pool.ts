@@ -53,7 +53,7 @@ export class RelayPool extends DurableObject {
 			}
 			let delivery: Delivery;
 			try {
-				delivery = await lease.session.send(message);
+				delivery = await lease.session.send(message, job.deadline);
 			} catch (error) {
 				if (!(lease.warm && deadSession(error) && !consumed)) {
 					lease.release(lease.session.usable);
@@ -67,7 +67,7 @@ export class RelayPool extends DurableObject {
 					return failed(reopenError, false);
 				}
 				try {
-					delivery = await lease.session.send(message);
+					delivery = await lease.session.send(message, job.deadline);
 				} catch (retryError) {
 					lease.release(lease.session.usable);
 					return failed(retryError, false);

@@ -11,6 +11,7 @@
  */
 import type { Config } from "../config";
 import type { Bindings } from "../env";
+import type { Permits } from "../limit";
 import type { AsyncBindings } from "../send/accept";
 import { deliverMessages } from "../send/delivery";
 import type { Limiter } from "../send/limiter";
@@ -55,16 +56,16 @@ interface Job {
 
 export async function deliverSendJobs(ctx: SendJobsContext, refs: readonly string[]): Promise<Map<string, JobVerdict>> {
 	const jobs: Job[] = [...new Set(refs)].map((ref) => ({ ref, unused: true, verdict: { kind: "retry" } }));
-	const grant = await ctx.limiter.acquire(jobs.length);
-	const granted = jobs.slice(0, grant.granted);
+	const permits = await ctx.limiter.acquire(jobs.length);
+	const granted = jobs.slice(0, permits.granted);
 	const queued: DueJob[] = [];
 	try {
-		await deferRefused(ctx, jobs.slice(grant.granted), grant);
+		await deferRefused(ctx, jobs.slice(permits.granted), permits);
 		await Promise.all(granted.map((job) => readAndClaim(ctx, job, queued)));
 		await dropSuppressed(ctx, granted, queued);
-		await deliver(ctx, granted, queued);
+		await deliver(ctx, granted, queued, permits.deadline);
 	} finally {
-		await settleGrant(ctx, granted, grant.at);
+		await settleGrant(ctx, granted, permits);
 		if (queued.length) await sendJobs(ctx.env.SEND_QUEUE, queued).catch(logQueueError);
 	}
 	return new Map(jobs.map((job) => [job.ref, job.verdict]));
@@ -74,12 +75,12 @@ export async function deliverSendJobs(ctx: SendJobsContext, refs: readonly strin
 async function deferRefused(
 	ctx: SendJobsContext,
 	refused: Job[],
-	grant: { retryAfterMs: number; resetInMs: number },
+	grant: { retryAfterMs: number; state: { resetInMs: number } },
 ): Promise<void> {
 	const now = ctx.now();
 	const byShard = new Map<string, { refs: string[]; until: number }>();
 	for (const job of refused) {
-		const dueAt = now + limiterWaitMs(grant.retryAfterMs, grant.resetInMs, ctx.random());
+		const dueAt = now + limiterWaitMs(grant.retryAfterMs, grant.state.resetInMs, ctx.random());
 		job.verdict = { kind: "again", dueAt };
 		const place = placeOf(job.ref);
 		if (!place) continue;
@@ -160,8 +161,18 @@ async function dropSuppressed(ctx: SendJobsContext, jobs: Job[], queued: DueJob[
 }
 
 /** Delivers the prepared ones (grouped by the EHLO name each record was accepted with) and finishes each. */
-async function deliver(ctx: SendJobsContext, jobs: Job[], queued: DueJob[]): Promise<void> {
+async function deliver(
+	ctx: SendJobsContext,
+	jobs: Job[],
+	queued: DueJob[],
+	deadline: Permits["deadline"],
+): Promise<void> {
 	const ready = jobs.filter((job) => job.prepared && job.claimed);
+	if (ready.length && Date.now() >= deadline.startBy) {
+		// The grant is too old to start a transaction on (a slow batch): back in line, not an attempt.
+		await Promise.all(ready.map((job) => releaseClaim(ctx, job, { kind: "again", dueAt: ctx.now() })));
+		return;
+	}
 	const byEhlo = new Map<string, Job[]>();
 	for (const job of ready) {
 		const name = job.claimed?.envelope.ehloName ?? ctx.config.smtp.ehloName;
@@ -171,7 +182,7 @@ async function deliver(ctx: SendJobsContext, jobs: Job[], queued: DueJob[]): Pro
 		const config = { ...ctx.config, smtp: { ...ctx.config.smtp, ehloName } };
 		const admitted = group.map((job, index) => ({ index, prepared: job.prepared as Prepared }));
 		// The same way /v1/send delivers (warm pool sessions when on, else direct sessions).
-		const report = await deliverMessages(ctx.env, config, admitted, ctx.closeLater);
+		const report = await deliverMessages(ctx.env, config, admitted, ctx.closeLater, deadline);
 		const relayIds: { relayId: string; ref: string }[] = [];
 		await Promise.all(
 			group.map(async (job, index) => {
@@ -218,26 +229,31 @@ async function finishJob(
 	}
 }
 
-async function releaseClaim(ctx: SendJobsContext, job: Job): Promise<void> {
+/** Gives a claim back before anything reached the relay; the job comes back as `verdict` says. */
+async function releaseClaim(ctx: SendJobsContext, job: Job, verdict: JobVerdict = { kind: "retry" }): Promise<void> {
 	const { claimed } = job;
 	if (!claimed) return;
 	await shardOf(ctx.env, job.ref)
 		?.release(job.ref, claimed.token, ctx.now())
 		.catch((error: unknown) => logJobError(job.ref, error));
 	job.claimed = undefined;
-	job.verdict = { kind: "retry" };
+	job.verdict = verdict;
 }
 
-/** One settle for the batch: permits not used back, the others counted from now; a 536 cools the limiter. */
-async function settleGrant(ctx: SendJobsContext, granted: Job[], at: number): Promise<void> {
+/**
+ * One settle for the batch: permits not used back, the others counted from
+ * now; a 536 cools the limiter. A settle that fails leaves them counted until
+ * their bound: never too few.
+ */
+async function settleGrant(ctx: SendJobsContext, granted: Job[], permits: Permits): Promise<void> {
 	if (!granted.length) return;
-	const unused = granted.filter((job) => job.unused).length;
+	const released = granted.filter((job) => job.unused).length;
 	try {
-		await ctx.limiter.settle(unused, granted.length - unused, at);
-		if (granted.some((job) => job.delivered && !job.delivered.ok && job.delivered.cool))
+		await ctx.limiter.settle(permits, { sent: granted.length - released, released });
+		if (granted.some((job) => job.delivered && !job.delivered.ok && job.delivered.cool)) {
 			await ctx.limiter.cool(COOL_MS);
+		}
 	} catch (error) {
-		// Unsettled permits stay counted until their bound: never too few.
 		logJobError("settle", error);
 	}
 }

@@ -8,9 +8,9 @@
  * queue's longest delay ahead is queued by the sweep when it comes near.
  */
 import type { Config } from "../config";
-import { delayFor, type QueueJob, type SendJob } from "../store/jobs";
+import { type DueJob, delayFor, type QueueJob, type SendJob, sendJobs, webhookJobs } from "../store/jobs";
 import { notePlace, type StoreBindings, shardOf } from "../store/messages-client";
-import { newRef, SHARDS_PER_DAY } from "../store/ref";
+import { newRef, placeOf, SHARDS_PER_DAY, shardName } from "../store/ref";
 import type { Envelope } from "../store/types";
 import { DELIVERY_WINDOW_MS } from "../util/backoff";
 import { spool } from "./spool";
@@ -87,7 +87,8 @@ export async function acceptAsync(
 	await notePlace(env, sender.owner, ref);
 	await spool(env.SPOOL, ref, prepared.composed);
 	const shard = shardOf(env, ref);
-	if (!shard) throw new Error(`internal: ${ref} names no shard`);
+	const place = placeOf(ref);
+	if (!shard || !place) throw new Error(`internal: ${ref} names no shard`);
 	const accepted = await shard.accept(
 		{
 			...recordBase(sender, prepared, ref, createdAt, options.publish),
@@ -104,12 +105,14 @@ export async function acceptAsync(
 		await env.SPOOL.delete(`spool/${ref}`).catch(() => {});
 		return "full";
 	}
+	const jobs: DueJob[] = webhookJobs(shardName(place), accepted.outbox);
 	if (accepted.queueNow) {
 		const job: SendJob = { kind: "send", ref };
-		// Not queued now (the queue failed us): the shard's sweep queues it within minutes.
-		await env.SEND_QUEUE.send(job, { delaySeconds: delayFor(dueAt, now) }).catch((error: unknown) =>
-			console.warn(JSON.stringify({ level: "warn", msg: "send job not queued", ref, error: String(error) })),
-		);
+		jobs.push({ job, delaySeconds: delayFor(dueAt, now) });
 	}
+	// Not queued now (the queue failed us): the shard's sweep queues them within minutes.
+	await sendJobs(env.SEND_QUEUE, jobs).catch((error: unknown) =>
+		console.warn(JSON.stringify({ level: "warn", msg: "send job not queued", ref, error: String(error) })),
+	);
 	return { ref, status: accepted.status, messageId: prepared.composed.messageId };
 }

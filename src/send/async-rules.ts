@@ -10,7 +10,8 @@ import type { Caller } from "./caller";
 import { type Problem, ProblemError, problem } from "./problem";
 import { requireStore } from "./store-access";
 
-const MAX_SCHEDULE_MS = 30 * 86_400_000;
+/** How far ahead a send may be scheduled (Resend allows the same). */
+export const MAX_SCHEDULE_MS = 30 * 86_400_000;
 /** Retry-After for a full backlog: by then the consumer has drained a minute's worth. */
 const BACKLOG_RETRY_S = 60;
 

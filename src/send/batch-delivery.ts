@@ -8,7 +8,7 @@
  * deadline is near), the rest go over a new one, up to MAX_REOPENS times.
  */
 import type { Config } from "../config";
-import { SmtpSession } from "../smtp";
+import { SmtpSession, type TransactionDeadline } from "../smtp";
 import { MAX_SESSIONS, planSessions, runPooled } from "./batch-plan";
 import { deliver, failure, smtpConfigFor } from "./deliver";
 import { problem } from "./problem";
@@ -28,11 +28,12 @@ export const notSentAfter536 = (): Delivered => ({
 	cool: false,
 });
 
-/** Delivers every admitted message; the result map is keyed by request index. */
+/** Delivers every admitted message (each within `deadline`, its permits'); the result map is keyed by request index. */
 export async function deliverBatch(
 	config: Config,
 	admitted: readonly Admitted[],
 	closeLater: (closing: Promise<void>) => void,
+	deadline?: TransactionDeadline,
 ): Promise<Map<number, Delivered>> {
 	const results = new Map<number, Delivered>();
 	const plans = planSessions(admitted, (a) => a.prepared.labelId);
@@ -65,7 +66,7 @@ export async function deliverBatch(
 						if (!next) return;
 						session = next;
 					}
-					const result = await deliver(session, item.prepared);
+					const result = await deliver(session, item.prepared, deadline);
 					results.set(item.index, result);
 					cooled = !result.ok && result.cool;
 				}

@@ -12,6 +12,7 @@ import {
 	SmtpConfigError,
 	SmtpError,
 	type SmtpSession,
+	type TransactionDeadline,
 } from "../smtp";
 import { ProblemError, validationProblem } from "./problem";
 import { configProblem, smtpOutcome } from "./smtp-problem";
@@ -72,11 +73,15 @@ export function sentResult(prepared: Prepared, delivery: Delivery): Delivered {
 	};
 }
 
-/** Sends one prepared message on an open session. */
-export async function deliver(session: SmtpSession, prepared: Prepared): Promise<Delivered> {
+/** Sends one prepared message on an open session, within its permit's deadline. */
+export async function deliver(
+	session: SmtpSession,
+	prepared: Prepared,
+	deadline?: TransactionDeadline,
+): Promise<Delivered> {
 	try {
 		checkCapabilities(session.capabilities, prepared);
-		return sentResult(prepared, await session.send(prepared.composed));
+		return sentResult(prepared, await session.send(prepared.composed, deadline));
 	} catch (error) {
 		return failure(error);
 	}

@@ -8,7 +8,7 @@
 import type { Config } from "../config";
 import type { Bindings } from "../env";
 import { errorFromData, type PoolJob, type PoolOutcome, sendThroughPool, shardName } from "../pool";
-import { SmtpError } from "../smtp";
+import { SmtpError, type TransactionDeadline } from "../smtp";
 import { deliverBatch, notSentAfter536 } from "./batch-delivery";
 import { MAX_SESSIONS, runPooled } from "./batch-plan";
 import { checkCapabilities, failure, sentResult, smtpConfigFor } from "./deliver";
@@ -28,12 +28,17 @@ export interface DeliveryReport {
 	relay?: RelayUse;
 }
 
-/** Delivers `admitted` (each with its own label); `waitUntil` keeps QUITs of direct sessions running. */
+/**
+ * Delivers `admitted` (each with its own label), every transaction within
+ * `deadline` (its permits': nothing starts after `startBy`); `waitUntil`
+ * keeps QUITs of direct sessions running.
+ */
 export async function deliverMessages(
 	env: Bindings,
 	config: Config,
 	admitted: readonly Admitted[],
 	waitUntil: (work: Promise<void>) => void,
+	deadline?: TransactionDeadline,
 ): Promise<DeliveryReport> {
 	const started = Date.now();
 	const results = new Map<number, Delivered>();
@@ -55,7 +60,9 @@ export async function deliverMessages(
 				}
 				const smtp = smtpConfigFor(config, item.prepared.labelId);
 				const name = (shard: number) => shardName(smtp.host, smtp.port, smtp.user, shard);
-				const outcome = await sendThroughPool(target, name, () => jobFor(item.prepared, smtp, config.pool.idleMs));
+				const outcome = await sendThroughPool(target, name, () =>
+					jobFor(item.prepared, smtp, config.pool.idleMs, deadline),
+				);
 				if (outcome.kind === "direct") {
 					direct.push(item);
 					return;
@@ -69,7 +76,7 @@ export async function deliverMessages(
 		);
 	} else direct.push(...admitted);
 	if (direct.length) {
-		for (const [index, result] of await deliverBatch(config, direct, waitUntil)) {
+		for (const [index, result] of await deliverBatch(config, direct, waitUntil, deadline)) {
 			results.set(index, result);
 			if (reached(result)) warmth.push(false);
 		}
@@ -78,9 +85,15 @@ export async function deliverMessages(
 	return relay ? { results, relay } : { results };
 }
 
-function jobFor(prepared: Prepared, smtp: ReturnType<typeof smtpConfigFor>, idleMs: number): PoolJob {
+function jobFor(
+	prepared: Prepared,
+	smtp: ReturnType<typeof smtpConfigFor>,
+	idleMs: number,
+	deadline: TransactionDeadline | undefined,
+): PoolJob {
 	const { envelope, size, eightBit, smtpUtf8 } = prepared.composed;
-	return { smtp, envelope, size, eightBit, smtpUtf8, body: prepared.composed.body(), idleMs };
+	const job = { smtp, envelope, size, eightBit, smtpUtf8, body: prepared.composed.body(), idleMs };
+	return deadline ? { ...job, deadline } : job;
 }
 
 function fromPool(prepared: Prepared, outcome: Exclude<PoolOutcome, { kind: "direct" }>): Delivered {

@@ -5,6 +5,7 @@
  * SMTPUTF8).
  */
 import type { AttachmentInput, MessageInput } from "../mime";
+import type { Addresses, Tag } from "../store/types";
 import { type Mailbox, needsSmtpUtf8, normalizeEmail, splitMailbox } from "../util/address";
 import { decodeBase64 } from "../util/bytes";
 import { formatPath, type PathSegment } from "../util/field-path";
@@ -95,8 +96,26 @@ export async function resolveAttachments(
 	return out;
 }
 
-/** The composer's input. */
-export function toMessageInput(body: MessageBody, attachments: AttachmentInput[]): MessageInput {
+/** `Name <addr>` (the name quoted when it holds a character that would split it), or the bare address. */
+const mailboxText = (m: Mailbox): string =>
+	m.name === undefined ? m.email : `${/[",<>()@:;[\]\\]/.test(m.name) ? JSON.stringify(m.name) : m.name} <${m.email}>`;
+
+/** The addresses as the caller wrote them, normalized, for the record. */
+export const addressesOf = (body: MessageBody): Addresses => ({
+	from: mailboxText(mailboxes(body.from)[0]),
+	to: mailboxes(body.to).map(mailboxText),
+	cc: mailboxes(body.cc).map(mailboxText),
+	bcc: mailboxes(body.bcc).map(mailboxText),
+	replyTo: mailboxes(body.replyTo).map(mailboxText),
+});
+
+/** The TAGS_HEADER value: `name=value` pairs (tag characters need no quoting), `; ` between them. */
+export const tagsHeaderValue = (tags: readonly Tag[]): string => tags.map((t) => `${t.name}=${t.value}`).join("; ");
+
+/** The composer's input; with `tagsHeader`, the tags go to the relay in that header. */
+export function toMessageInput(body: MessageBody, attachments: AttachmentInput[], tagsHeader?: string): MessageInput {
+	const tags = tagsHeader && body.tags?.length ? { [tagsHeader]: tagsHeaderValue(body.tags) } : {};
+	const headers = { ...body.headers, ...tags };
 	const [from] = mailboxes(body.from);
 	return {
 		from,
@@ -108,6 +127,6 @@ export function toMessageInput(body: MessageBody, attachments: AttachmentInput[]
 		...(body.text !== undefined ? { text: body.text } : {}),
 		...(body.html !== undefined ? { html: body.html } : {}),
 		...(attachments.length ? { attachments } : {}),
-		...(body.headers ? { headers: body.headers } : {}),
+		...(Object.keys(headers).length ? { headers } : {}),
 	};
 }

@@ -8,6 +8,7 @@
 import { z } from "@hono/zod-openapi";
 import { isContentId } from "../mime";
 import { normalizeEmail, splitMailbox } from "../util/address";
+import { TagsSchema } from "./tags";
 
 export const MAX_RECIPIENTS = 100;
 export const MAX_BATCH = 100;
@@ -153,6 +154,7 @@ export const MessageSchema = z
 		attachments: z.array(AttachmentSchema).max(100).optional(),
 		headers: HeadersSchema.optional(),
 		labelId: LabelIdSchema.optional(),
+		tags: TagsSchema.optional(),
 		sendAt: z.iso.datetime({ offset: true, error: "must be an RFC 3339 date-time" }).optional().openapi({
 			description: "Deliver at this time (up to 30 days ahead): the send is async and answers 202 (status scheduled)",
 			example: "2026-12-24T08:00:00Z",

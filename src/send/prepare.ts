@@ -8,7 +8,7 @@ import type { Config } from "../config";
 import { type ComposedMessage, type ComposeOptions, composeMessage, MimeValidationError } from "../mime";
 import { fieldErrors } from "../util/field-path";
 import type { Caller } from "./caller";
-import { resolveAttachments, toMessageInput, utf8AddressPaths } from "./message-input";
+import { addressesOf, resolveAttachments, toMessageInput, utf8AddressPaths } from "./message-input";
 import { MessageSchema } from "./message-schema";
 import { ProblemError, validationProblem } from "./problem";
 import { checkPublicMessage, withPublicDefaults } from "./public-message";
@@ -54,7 +54,7 @@ export async function prepareMessage(
 	const attachments = await resolveAttachments(body, bounds.maxBytes, bounds.fetches);
 	let composed: ComposedMessage;
 	try {
-		composed = composeMessage(toMessageInput(body, attachments), compose);
+		composed = composeMessage(toMessageInput(body, attachments, config.tagsHeader), compose);
 	} catch (error) {
 		if (error instanceof MimeValidationError) throw validationProblem(fieldErrors(error.issues));
 		throw error;
@@ -69,6 +69,8 @@ export async function prepareMessage(
 		composed,
 		subject: body.subject,
 		utf8Paths: composed.smtpUtf8 ? utf8AddressPaths(body) : [],
+		tags: body.tags ?? [],
+		addresses: addressesOf(body),
 		...(body.labelId === undefined ? {} : { labelId: String(body.labelId) }),
 		...(body.sendAt === undefined ? {} : { sendAt: body.sendAt }),
 	};

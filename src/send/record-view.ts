@@ -3,7 +3,7 @@
  * RPC door's `status`/`cancel`): no owner, no delivery-only columns, times
  * as RFC 3339. One wire type, so the doors cannot drift apart.
  */
-import type { MessageEvent, MessageRecord } from "../store/types";
+import type { MessageEvent, MessageRecord, Tag } from "../store/types";
 import type { Problem } from "./problem";
 
 /**
@@ -26,6 +26,7 @@ export type RecordView = Pick<
 	sentAt: string | null;
 	/** The problem that ended it, or the last transient one: what it was, not how it was answered. */
 	lastError: Pick<Problem, "code" | "detail" | "smtp" | "rejected"> | null;
+	tags: Tag[];
 	/** Present when the record is shown alone (not in a list). */
 	events?: { type: string; at: string; detail?: EventDetail }[];
 };
@@ -47,6 +48,7 @@ export const recordView = (r: MessageRecord, events?: MessageEvent[]): RecordVie
 	attempts: r.attempts,
 	// Written by send/outcome.ts errorOf (or a fixed {code, detail}): JSON the store gives back as it was.
 	lastError: (r.lastError ?? null) as RecordView["lastError"],
+	tags: r.tags,
 	...(events
 		? {
 				events: events.map((e) => ({

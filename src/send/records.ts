@@ -7,11 +7,11 @@
  * ref is not found.
  */
 import type { Bindings } from "../env";
-import { sendJobs, webhookJobs } from "../store/jobs";
-import { listAcross, shardOf } from "../store/messages-client";
+import { delayFor, sendJobs, webhookJobs } from "../store/jobs";
+import { listAcross, listNewer, shardOf } from "../store/messages-client";
 import { dayOf, placeOf, shardName } from "../store/ref";
 import type { Cursor } from "../store/shard-read";
-import type { MessageStatus, Tag } from "../store/types";
+import type { MessageRecord, MessageStatus, Tag } from "../store/types";
 import { ProblemError } from "./problem";
 import { type RecordView, recordView } from "./record-view";
 import { requireStore } from "./store-access";
@@ -24,6 +24,35 @@ export async function recordOf(env: Bindings, ref: string, owner: string): Promi
 	const found = await shardOf(store, ref)?.get(ref, owner);
 	if (!found) throw notFound(ref);
 	return recordView(found.record, found.events);
+}
+
+/** The stored record `ref` of `owner` (for a door that shows it its own way), or undefined. */
+export async function storedRecordOf(env: Bindings, ref: string, owner: string): Promise<MessageRecord | undefined> {
+	const store = requireStore(env, "message records");
+	return (await shardOf(store, ref)?.get(ref, owner))?.record;
+}
+
+/**
+ * A page of `owner`'s records in the store's own model, newest first: older
+ * than `before`, or (with `after`) the `limit` just newer than it; `more`
+ * when the list goes on past the page in that direction.
+ */
+export async function pageOf(
+	env: Bindings,
+	owner: string,
+	query: { limit: number; tag?: Tag; before?: Cursor; after?: Cursor },
+): Promise<{ records: MessageRecord[]; more: boolean }> {
+	const store = requireStore(env, "message records");
+	const tag = query.tag ? { tag: query.tag } : {};
+	if (query.after) {
+		const fromDay = placeOf(query.after.ref)?.day ?? dayOf(query.after.createdAt);
+		const newer = await listNewer(store, owner, { limit: query.limit, after: query.after, fromDay, ...tag });
+		return { records: newer.slice(0, query.limit).reverse(), more: newer.length > query.limit };
+	}
+	const before = query.before;
+	const fromDay = before ? (placeOf(before.ref)?.day ?? dayOf(before.createdAt - 1)) : dayOf(Date.now());
+	const page = await listAcross(store, owner, { limit: query.limit, fromDay, ...tag, ...(before ? { before } : {}) });
+	return { records: page.records, more: page.next !== undefined };
 }
 
 export interface ListQuery {
@@ -72,5 +101,39 @@ export async function cancelRecord(
 	// message.canceled is in the shard's outbox; a job the queue loses is queued again by its sweep.
 	const queue = env.SEND_QUEUE;
 	if (queue) background(sendJobs(queue, webhookJobs(shardName(place), canceled.outbox)));
+	return recordOf(env, ref, owner);
+}
+
+/**
+ * Moves `ref` of `owner` to be delivered at `sendAt` while it is still
+ * scheduled and not yet attempted (Resend's PATCH /emails/{id}); its record
+ * after. A job is queued for the new time when it is within the queue's
+ * longest delay (else the shard's sweep queues it when it comes near); one
+ * queued for the old time finds the record not yet due and waits again.
+ * 404 for none, 409 once it is queued, sending or final.
+ */
+export async function rescheduleRecord(
+	env: Bindings,
+	ref: string,
+	owner: string,
+	sendAt: number,
+	now: number,
+): Promise<RecordView> {
+	const store = requireStore(env, "message records");
+	const shard = shardOf(store, ref);
+	if (!shard) throw notFound(ref);
+	const moved = await shard.reschedule(ref, owner, sendAt, now);
+	if (moved.kind === "missing") throw notFound(ref);
+	if (moved.kind === "not_reschedulable") {
+		throw new ProblemError(
+			"message_not_cancelable",
+			`message ${ref} is ${moved.status}: only a scheduled message not yet attempted can be rescheduled`,
+		);
+	}
+	const queue = env.SEND_QUEUE;
+	if (moved.queueNow && queue) {
+		// Not queued now: the sweep queues it (the shard expects its job from the new time on).
+		await queue.send({ kind: "send", ref }, { delaySeconds: delayFor(sendAt, now) }).catch(() => {});
+	}
 	return recordOf(env, ref, owner);
 }

@@ -29,6 +29,8 @@ import { FetchBudget } from "./url-attachment";
 export type BatchItem = (Sent & { status: 200; ref?: string }) | Accepted | Problem;
 
 export type BatchOutcome =
+	/** `allOrNothing` and a message failed its preparation: nothing was accepted or sent. */
+	| { kind: "refused"; results: BatchItem[] }
 	| { kind: "accepted"; results: BatchItem[] }
 	/** `sent`: how many the relay took, when any message was admitted; `relay`: how they reached it. */
 	| { kind: "delivered"; results: BatchItem[]; sent?: number; relay?: RelayUse };
@@ -46,8 +48,19 @@ const ACCEPTS_AT_ONCE = 10;
 const asItem = (d: Delivered, ref?: string): BatchItem =>
 	d.ok ? { status: 200, ...d.sent, ...(ref ? { ref } : {}) } : d.problem;
 
+export interface BatchOptions extends SendOptions {
+	/** Refuse the whole batch, sending nothing, when any message fails its preparation (Resend's strict mode). */
+	allOrNothing?: boolean;
+}
+
 /** Sends a batch body (`{messages: [...]}`, validated here). */
-export async function sendBatch(ctx: SendContext, input: unknown, options: SendOptions): Promise<BatchOutcome> {
+export async function sendBatch(
+	ctx: SendContext,
+	input: unknown,
+	options: SendOptions,
+): Promise<Exclude<BatchOutcome, { kind: "refused" }>>;
+export async function sendBatch(ctx: SendContext, input: unknown, options: BatchOptions): Promise<BatchOutcome>;
+export async function sendBatch(ctx: SendContext, input: unknown, options: BatchOptions): Promise<BatchOutcome> {
 	const { config } = ctx;
 	const envelope = BatchEnvelopeSchema.safeParse(input);
 	if (!envelope.success) throw validationProblem(fieldErrors(envelope.error.issues));
@@ -84,22 +97,23 @@ export async function sendBatch(ctx: SendContext, input: unknown, options: SendO
 		if ("code" in kept) results[index] = kept;
 		else ready.push({ index, prepared: kept });
 	}
+	if (options.allOrNothing && ready.length < messages.length) return { kind: "refused", results };
 	if (options.async || ready.some((r) => r.prepared.sendAt !== undefined)) {
 		await batchLater(ctx, ready, results, seeds);
 		return { kind: "accepted", results };
 	}
 	if (!ready.length) return { kind: "delivered", results };
-	const grant = await ctx.limiter.acquire(ready.length);
-	const admitted = ready.slice(0, grant.granted);
-	for (const { index } of ready.slice(grant.granted)) {
-		results[index] = limitedProblem(grant.retryAfterMs, "the api_user");
+	const permits = await ctx.limiter.acquire(ready.length);
+	const admitted = ready.slice(0, permits.granted);
+	for (const { index } of ready.slice(permits.granted)) {
+		results[index] = limitedProblem(permits.retryAfterMs, "the api_user");
 	}
 	if (admitted.length) await ctx.beforeDelivery();
-	const report = await deliverMessages(ctx.env, config, admitted, ctx.background);
+	const report = await deliverMessages(ctx.env, config, admitted, ctx.background, permits.deadline);
+	const all = [...report.results.values()];
+	await settle(ctx.limiter, permits, all);
 	const refs = await recordDeliveries(ctx, admitted, report.results);
 	for (const [index, d] of report.results) results[index] = asItem(d, refs.get(index));
-	const all = [...report.results.values()];
-	await settle(ctx.limiter, grant.at, all);
 	return {
 		kind: "delivered",
 		results,

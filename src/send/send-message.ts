@@ -48,13 +48,13 @@ export async function sendMessage(
 	if ("code" in prepared) throw ProblemError.of(prepared);
 	if (options.async || prepared.sendAt !== undefined)
 		return { kind: "accepted", accepted: await sendLater(ctx, prepared, seed) };
-	const grant = await ctx.limiter.acquire(1);
-	if (!grant.granted) throw ProblemError.of(limitedProblem(grant.retryAfterMs, "the api_user"));
+	const permits = await ctx.limiter.acquire(1);
+	if (!permits.granted) throw ProblemError.of(limitedProblem(permits.retryAfterMs, "the api_user"));
 	await ctx.beforeDelivery();
 	const admitted = [{ index: 0, prepared }];
-	const report = await deliverMessages(ctx.env, ctx.config, admitted, ctx.background);
+	const report = await deliverMessages(ctx.env, ctx.config, admitted, ctx.background, permits.deadline);
 	const delivered = report.results.get(0) as Delivered;
-	await settle(ctx.limiter, grant.at, [delivered]);
+	await settle(ctx.limiter, permits, [delivered]);
 	const ref = (await recordDeliveries(ctx, admitted, report.results)).get(0);
 	return {
 		kind: "delivered",

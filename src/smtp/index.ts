@@ -11,6 +11,7 @@ export {
 	type SmtpSecurity,
 } from "./config.ts";
 export { DotStuffer, dotStuff } from "./data-stream.ts";
+export type { TransactionDeadline } from "./deadline.ts";
 export {
 	type RejectedRecipient,
 	SmtpConfigError,

@@ -13,11 +13,14 @@
  * is true exactly when the next message can go: the connection is open and
  * proven, and the deadline leaves more time than the longest transaction on
  * this session took (a transaction is not started without the time it needs).
+ * A message sent under a rate-limit permit also has its own deadlines
+ * (deadline.ts): not started past `startBy`, every wait cut at `contentBy`.
  */
 import { authenticate, secretsOf } from "./auth.ts";
 import { type Capabilities, parseCapabilities } from "./capabilities.ts";
 import { type ResolvedConfig, resolveConfig, type SmtpConfig } from "./config.ts";
 import { dataBlocks } from "./data-stream.ts";
+import { notStartable, type TransactionDeadline } from "./deadline.ts";
 import { type RejectedRecipient, SmtpError } from "./errors.ts";
 import { extractRelayId } from "./relay-id.ts";
 import type { SmtpReply } from "./reply.ts";
@@ -135,10 +138,13 @@ export class SmtpSession {
 
 	/**
 	 * Sends one message; throws SmtpError. After a refusal the session stays
-	 * usable if its connection does (see `usable`).
+	 * usable if its connection does (see `usable`). With a `deadline` (the
+	 * permit's), a transaction that cannot start in time is refused with
+	 * nothing sent, and one that runs past `contentBy` before its final dot
+	 * has gone is cut; the session itself stays as usable as it was.
 	 */
-	send(message: OutgoingMessage): Promise<Delivery> {
-		const run = this.#queue.then(() => this.#send(message));
+	send(message: OutgoingMessage, deadline?: TransactionDeadline): Promise<Delivery> {
+		const run = this.#queue.then(() => this.#send(message, deadline));
 		this.#queue = run.catch(() => {});
 		return run;
 	}
@@ -150,14 +156,17 @@ export class SmtpSession {
 		return run;
 	}
 
-	async #send(message: OutgoingMessage): Promise<Delivery> {
-		const unusable = this.#unusable();
+	async #send(message: OutgoingMessage, deadline: TransactionDeadline | undefined): Promise<Delivery> {
+		const unusable = this.#unusable() ?? notStartable(deadline, this.#longestTransactionMs);
 		if (unusable) throw unusable;
 		const plan = this.#plan(message);
 		const started = Date.now();
+		this.#wire.contentBy = deadline?.contentBy ?? Number.POSITIVE_INFINITY;
 		try {
 			return await this.#transaction(message, plan);
 		} catch (error) {
+			// RSET (or the close) is the session's, not the transaction's: the permit's deadline no longer applies.
+			this.#wire.contentBy = Number.POSITIVE_INFINITY;
 			const e =
 				error instanceof SmtpError ? error : new SmtpError(String(error), { stage: "message", kind: "protocol" });
 			// The relay said no (but not 421, "closing"): whether the connection
@@ -166,6 +175,7 @@ export class SmtpSession {
 			else await this.#break(e);
 			throw e;
 		} finally {
+			this.#wire.contentBy = Number.POSITIVE_INFINITY;
 			this.#longestTransactionMs = Math.max(this.#longestTransactionMs, Date.now() - started);
 		}
 	}
@@ -352,15 +362,15 @@ export class SmtpSession {
 	}
 }
 
-/** Opens a session, sends one message, closes the session. */
+/** Opens a session, sends one message (within `deadline`, when given), closes the session. */
 export async function sendMail(
 	config: SmtpConfig,
 	message: OutgoingMessage,
-	options: { waitUntil?: (promise: Promise<unknown>) => void } = {},
+	options: { waitUntil?: (promise: Promise<unknown>) => void; deadline?: TransactionDeadline } = {},
 ): Promise<Delivery> {
 	const session = await SmtpSession.open(config);
 	try {
-		return await session.send(message);
+		return await session.send(message, options.deadline);
 	} finally {
 		const closing = session.close();
 		if (options.waitUntil) options.waitUntil(closing);

@@ -7,8 +7,12 @@
  * timeout and by the session deadline, except those after a message's final
  * dot has started out: the write carrying it has the per-reply timeout, its
  * reply the final-reply timeout, and neither is cut by the deadline (cutting
- * them would leave the outcome unknown). Socket failures become SmtpErrors of
- * the right stage and kind. Secrets are masked in everything this produces.
+ * them would leave the outcome unknown). A transaction sent under a permit
+ * also has a content deadline (`contentBy`, deadline.ts): it cuts every wait
+ * up to and including the write carrying the final dot, not the wait for the
+ * final reply (the relay has the message by then). Socket failures become
+ * SmtpErrors of the right stage and kind. Secrets are masked in everything
+ * this produces.
  */
 import { SmtpError, type SmtpStage } from "./errors.ts";
 import { ReplyParser, ReplySyntaxError, type SmtpReply } from "./reply.ts";
@@ -52,6 +56,8 @@ export class Wire {
 	tlsPending: "implicit" | "starttls" | null = null;
 	/** The longest wait for one reply or write (close() shortens it for QUIT). */
 	replyTimeoutMs: number;
+	/** Epoch ms: the content deadline of the transaction in progress (Infinity outside one, or without a permit). */
+	contentBy = Number.POSITIVE_INFINITY;
 	readonly trace: TraceFn | undefined;
 	private socket: SmtpSocket;
 	private readonly parser = new ReplyParser();
@@ -176,15 +182,23 @@ export class Wire {
 	/** Races `work` against its timeout and (before a final dot) the session deadline; leaves no timer behind. */
 	private async bounded<T>(work: Promise<T>, at: Pending, waitFor: "reply" | "write"): Promise<T> {
 		const what = waitFor === "reply" ? (at.afterDot ? "the reply to the final dot" : "a reply") : "a write to complete";
-		const limit = at.afterDot && waitFor === "reply" ? this.options.finalReplyTimeoutMs : this.replyTimeoutMs;
-		const left = at.afterDot ? Number.POSITIVE_INFINITY : this.options.deadline - Date.now();
-		const ms = Math.min(limit, left);
-		const byDeadline = left <= limit;
+		const finalReply = at.afterDot && waitFor === "reply";
+		const limit = finalReply ? this.options.finalReplyTimeoutMs : this.replyTimeoutMs;
+		const now = Date.now();
+		const sessionLeft = at.afterDot ? Number.POSITIVE_INFINITY : this.options.deadline - now;
+		const contentLeft = finalReply ? Number.POSITIVE_INFINITY : this.contentBy - now;
+		const ms = Math.min(limit, sessionLeft, contentLeft);
+		const cause =
+			contentLeft <= Math.min(limit, sessionLeft)
+				? "the permit's content deadline passed"
+				: sessionLeft <= limit
+					? "the session deadline passed"
+					: `no progress within ${ms} ms`;
 		// A wait that runs out during a TLS handshake is the handshake's.
 		const stage = this.tlsPending ? "tls" : at.stage;
 		const timeout = () =>
 			new SmtpError(
-				`${this.options.endpoint}: ${byDeadline ? "the session deadline passed" : `no progress within ${ms} ms`} waiting for ${what} (${stage})${at.afterDot ? "; the message may have been accepted" : ""}`,
+				`${this.options.endpoint}: ${cause} waiting for ${what} (${stage})${at.afterDot ? "; the message may have been accepted" : ""}`,
 				{ stage, kind: at.afterDot ? "unknown" : "timeout" },
 			);
 		if (ms <= 0) {

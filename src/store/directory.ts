@@ -49,13 +49,21 @@ export class MessageDirectory extends DurableObject<{ MESSAGE_RETENTION_DAYS?: s
 			fromDay,
 			days,
 		);
-		const out: DayPlaces[] = [];
-		for (const { day, shard } of rows) {
-			const last = out.at(-1);
-			if (last?.day === day) last.shards.push(shard);
-			else out.push({ day, shards: [shard] });
-		}
-		return out;
+		return groupByDay(rows);
+	}
+
+	/** The owner's days on or after `fromDay`, oldest first, at most `days` of them, each with its shards. */
+	placesFrom(owner: string, fromDay: number, days: number): DayPlaces[] {
+		const rows = this.#sql.all<{ day: number; shard: number }>(
+			`SELECT day, shard FROM places WHERE owner = ? AND day IN
+			 (SELECT DISTINCT day FROM places WHERE owner = ? AND day >= ? ORDER BY day ASC LIMIT ?)
+			 ORDER BY day ASC, shard`,
+			owner,
+			owner,
+			fromDay,
+			days,
+		);
+		return groupByDay(rows);
 	}
 
 	/** Days past retention leave (a day late: a shard keeps its day until the end of it plus retention). */
@@ -66,4 +74,15 @@ export class MessageDirectory extends DurableObject<{ MESSAGE_RETENTION_DAYS?: s
 		);
 		if (this.#sql.one("SELECT 1 AS x FROM places LIMIT 1")) await this.ctx.storage.setAlarm(Date.now() + DAY_MS);
 	}
+}
+
+/** Rows in day order, one entry a day with its shards. */
+function groupByDay(rows: { day: number; shard: number }[]): DayPlaces[] {
+	const out: DayPlaces[] = [];
+	for (const { day, shard } of rows) {
+		const last = out.at(-1);
+		if (last?.day === day) last.shards.push(shard);
+		else out.push({ day, shards: [shard] });
+	}
+	return out;
 }

@@ -142,6 +142,37 @@ export async function countAcross(
 	return total;
 }
 
+/**
+ * The owner's records newer than `after`, oldest first (the page just before
+ * it in a newest-first list): day by day from the cursor's day on, each
+ * shard's oldest `limit` newer than it, merged. Answers up to `limit + 1`.
+ */
+export async function listNewer(
+	env: Pick<StoreBindings, "MESSAGES" | "DIRECTORY">,
+	owner: string,
+	filter: Omit<ListFilter, "before" | "after"> & { after: Cursor; fromDay: number },
+): Promise<MessageRecord[]> {
+	const want = filter.limit + 1;
+	const found: MessageRecord[] = [];
+	let fromDay = filter.fromDay;
+	for (let calls = 0; calls < MAX_CALLS_PER_PAGE; ) {
+		const days = await byName(env.DIRECTORY, DIRECTORY).placesFrom(owner, fromDay, 4);
+		calls++;
+		if (!days.length) break;
+		for (const { day, shards } of days) {
+			const pages = await Promise.all(
+				shards.map((shard) => byName(env.MESSAGES, shardName({ day, shard })).list(owner, { ...filter, limit: want })),
+			);
+			calls += shards.length;
+			found.push(...pages.flat());
+			if (found.length >= want) break;
+			fromDay = day + 1;
+		}
+		if (found.length >= want) break;
+	}
+	return newestFirst(found).reverse().slice(0, want);
+}
+
 const newestFirst = (records: MessageRecord[]) =>
 	records.sort((a, b) => b.createdAt - a.createdAt || (a.ref < b.ref ? 1 : a.ref > b.ref ? -1 : 0));
 

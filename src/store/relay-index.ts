@@ -245,4 +245,5 @@ const unmatched = (event: LinkedEvent): OutboxEvent => ({
 	subject: null,
 	tags: [],
 	route: null,
+	email: null,
 });

@@ -8,7 +8,14 @@
 import { addOutbox } from "./outbox";
 import { appendEvent, type MessageRow, rowOf } from "./shard-rows";
 import type { Sql } from "./sql";
-import { forwardStatus, type LinkedEvent, type MessageStatus, type OutboxEvent, type Tag } from "./types";
+import {
+	type Addresses,
+	forwardStatus,
+	type LinkedEvent,
+	type MessageStatus,
+	type OutboxEvent,
+	type Tag,
+} from "./types";
 
 /** Our own final statuses, each sent out once (the steps on the way are on the record's timeline). */
 export const OWN_EVENTS: Partial<Record<MessageStatus, string>> = {
@@ -19,7 +26,10 @@ export const OWN_EVENTS: Partial<Record<MessageStatus, string>> = {
 };
 
 /** The record's facts every outbound event of it carries. */
-function about(row: MessageRow): Pick<OutboxEvent, "ref" | "messageId" | "from" | "subject" | "tags" | "route"> {
+export function about(
+	row: MessageRow,
+): Pick<OutboxEvent, "ref" | "messageId" | "from" | "subject" | "tags" | "route" | "email"> {
+	const written = row.addresses === null ? null : (JSON.parse(row.addresses) as Addresses);
 	return {
 		ref: row.ref,
 		messageId: row.message_id,
@@ -27,6 +37,11 @@ function about(row: MessageRow): Pick<OutboxEvent, "ref" | "messageId" | "from" 
 		subject: row.subject,
 		tags: JSON.parse(row.tags) as Tag[],
 		route: (row.route as OutboxEvent["route"]) ?? null,
+		email: {
+			from: written?.from ?? row.from_addr,
+			to: written?.to ?? (JSON.parse(row.to_addrs) as string[]),
+			createdAt: row.created_at,
+		},
 	};
 }
 
@@ -58,6 +73,22 @@ export function announceFinal(sql: Sql, ref: string, now: number): string[] {
 		ids.push(...applyEvent(sql, ref, JSON.parse(p.event) as LinkedEvent, now));
 	}
 	return ids;
+}
+
+/** `message.scheduled` for a send that waits for its sendAt (with webhooks on); answers the outbox ids. */
+export function announceScheduled(sql: Sql, ref: string, now: number): string[] {
+	const row = rowOf(sql, ref);
+	if (!row?.publish) return [];
+	const id = `evt_${ref}_scheduled`;
+	const event: OutboxEvent = {
+		type: "message.scheduled",
+		at: now,
+		...about(row),
+		relayId: "",
+		to: (JSON.parse(row.to_addrs) as string[]).join(", "),
+		detail: row.send_at === null ? null : new Date(row.send_at).toISOString(),
+	};
+	return addOutbox(sql, id, ref, event, now) ? [id] : [];
 }
 
 /**

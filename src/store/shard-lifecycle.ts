@@ -8,7 +8,7 @@
  * shard's SQL and a clock; the class (message-shard.ts) wraps each in a
  * transaction.
  */
-import { announceFinal } from "./shard-final";
+import { announceFinal, announceScheduled } from "./shard-final";
 import { addOpen, addRelayId, appendEvent, envelopeOf, type MessageRow, openCount, rowOf } from "./shard-rows";
 import { type Sql, toJson } from "./sql";
 import { LEASE_MS, MAX_QUEUE_DELAY_MS } from "./timing";
@@ -43,7 +43,14 @@ export interface AcceptInput extends RecordBase {
 }
 
 export type Accepted =
-	| { kind: "accepted"; status: "queued" | "scheduled"; created: boolean; queueNow: boolean }
+	| {
+			kind: "accepted";
+			status: "queued" | "scheduled";
+			created: boolean;
+			queueNow: boolean;
+			/** Outbox ids written (`message.scheduled` of a scheduled send, with webhooks on). */
+			outbox: string[];
+	  }
 	| { kind: "full" };
 
 /**
@@ -55,7 +62,13 @@ export function accept(sql: Sql, input: AcceptInput, now: number): Accepted {
 	const existing = rowOf(sql, input.ref);
 	if (existing) {
 		const status = existing.status === "scheduled" ? "scheduled" : "queued";
-		return { kind: "accepted", status, created: false, queueNow: WAITING_STATUSES.includes(existing.status) };
+		return {
+			kind: "accepted",
+			status,
+			created: false,
+			queueNow: WAITING_STATUSES.includes(existing.status),
+			outbox: [],
+		};
 	}
 	if (openCount(sql) >= input.maxOpen) return { kind: "full" };
 	const status = input.dueAt > now ? "scheduled" : "queued";
@@ -74,7 +87,13 @@ export function accept(sql: Sql, input: AcceptInput, now: number): Accepted {
 		at: now,
 		...(status === "scheduled" && input.sendAt !== null ? { detail: { sendAt: iso(input.sendAt) } } : {}),
 	});
-	return { kind: "accepted", status, created: true, queueNow };
+	return {
+		kind: "accepted",
+		status,
+		created: true,
+		queueNow,
+		outbox: status === "scheduled" ? announceScheduled(sql, input.ref, now) : [],
+	};
 }
 
 export interface SyncInput extends RecordBase {
@@ -358,9 +377,9 @@ function finalize(
 export function release(sql: Sql, ref: string, token: string, now: number): boolean {
 	const row = rowOf(sql, ref);
 	if (!row || row.status !== "sending" || row.claim_token !== token) return false;
+	// Back as it was before the claim (the same due time); its job comes back now.
 	sql.run(
-		"UPDATE messages SET status = 'queued', lease_until = NULL, claim_token = NULL, due_at = ?, looked_at = ? WHERE ref = ?",
-		now,
+		"UPDATE messages SET status = CASE WHEN due_at > created_at AND attempts = 0 THEN 'scheduled' ELSE 'queued' END, lease_until = NULL, claim_token = NULL, looked_at = ? WHERE ref = ?",
 		now,
 		ref,
 	);

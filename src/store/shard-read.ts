@@ -1,6 +1,7 @@
 /**
  * Reading a MessageShard: one record with its timeline (scoped to its owner),
- * and a page of an owner's records, newest first, filtered by status or tag.
+ * and a page of an owner's records, newest first (or, after a cursor, oldest
+ * first), filtered by status or tag.
  * Listing across shards merges these pages (messages-list.ts).
  */
 import { eventsOf, type MessageRow, recordOf } from "./shard-rows";
@@ -18,6 +19,8 @@ export interface ListFilter {
 	tag?: Tag;
 	/** Only records older than this (the previous page's last). */
 	before?: Cursor;
+	/** Only records newer than this, and then oldest first (a page going back towards the newest). */
+	after?: Cursor;
 	limit: number;
 }
 
@@ -46,9 +49,14 @@ export function listRecords(sql: Sql, owner: string, filter: ListFilter): Messag
 		where.push("(m.created_at < ? OR (m.created_at = ? AND m.ref < ?))");
 		values.push(filter.before.createdAt, filter.before.createdAt, filter.before.ref);
 	}
+	if (filter.after) {
+		where.push("(m.created_at > ? OR (m.created_at = ? AND m.ref > ?))");
+		values.push(filter.after.createdAt, filter.after.createdAt, filter.after.ref);
+	}
+	const order = filter.after ? "m.created_at ASC, m.ref ASC" : "m.created_at DESC, m.ref DESC";
 	return sql
 		.all<MessageRow>(
-			`SELECT m.* FROM messages m WHERE ${where.join(" AND ")} ORDER BY m.created_at DESC, m.ref DESC LIMIT ?`,
+			`SELECT m.* FROM messages m WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT ?`,
 			...values,
 			filter.limit,
 		)

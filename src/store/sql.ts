@@ -1,7 +1,7 @@
 /**
  * A thin layer over a Durable Object's SQLite (`ctx.storage.sql`): typed
- * reads, the count of rows a write changed, JSON columns, and the `?, ?, …`
- * list for an IN clause, built here once.
+ * reads, the count of rows a write changed, and JSON columns (the `?, ?, …`
+ * of an IN list is util/sql.ts's).
  */
 
 type Row = Record<string, SqlStorageValue>;
@@ -23,9 +23,6 @@ export class Sql {
 		return this.storage.exec<{ n: number }>("SELECT changes() AS n").one().n;
 	}
 }
-
-/** `?, ?, …` for `n` values (n ≥ 1). */
-export const placeholders = (n: number): string => Array.from({ length: n }, () => "?").join(", ");
 
 export const toJson = (value: unknown): string | null =>
 	value === undefined || value === null ? null : JSON.stringify(value);

@@ -5,7 +5,11 @@
  * touch once. Emails are kept lowercased; the first reason sticks.
  */
 import { DurableObject } from "cloudflare:workers";
-import { placeholders, Sql } from "./sql";
+import { placeholders } from "../util/sql";
+import { Sql } from "./sql";
+
+/** A Durable Object's SQLite binds at most 100 values in one statement. */
+const MAX_BOUND = 100;
 
 export type SuppressionReason = "hard_bounce" | "complaint";
 
@@ -57,13 +61,16 @@ export class SuppressionList extends DurableObject {
 		);
 	}
 
-	/** Which of `emails` are listed (lowercased). */
+	/** Which of `emails` are listed (lowercased); asked 100 at a time, SQLite's most bound values in a statement here. */
 	among(emails: string[]): Suppression[] {
 		const lower = [...new Set(emails.map((e) => e.toLowerCase()))];
-		if (!lower.length) return [];
-		return this.#sql
-			.all<Row>(`SELECT * FROM suppressions WHERE email IN (${placeholders(lower.length)})`, ...lower)
-			.map(toSuppression);
+		const found: Suppression[] = [];
+		for (let i = 0; i < lower.length; i += MAX_BOUND) {
+			const chunk = lower.slice(i, i + MAX_BOUND);
+			const rows = this.#sql.all<Row>(`SELECT * FROM suppressions WHERE email IN (${placeholders(chunk)})`, ...chunk);
+			found.push(...rows.map(toSuppression));
+		}
+		return found;
 	}
 
 	get(email: string): Suppression | undefined {

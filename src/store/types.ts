@@ -140,6 +140,8 @@ export interface OutboxEvent {
 	subject: string | null;
 	tags: Tag[];
 	route: Route | null;
+	/** The email as its caller wrote it (sender, recipients) and when it was created; null for an event no record claimed. */
+	email: { from: string; to: string[]; createdAt: number } | null;
 }
 
 /** A provider event as the store files it on a record (src/events/ decides its target status and webhook). */

@@ -102,6 +102,41 @@ describe("RateLimit headers", () => {
 		await provider.relay.stop();
 	});
 
+	it("a 202 carries RateLimit-Policy alone: queuing a message asks the limiter nothing", async () => {
+		const { relay, overrides } = await userAt("7");
+		const queued = await post("/v1/send", message("rl-async"), overrides, { Prefer: "respond-async" });
+		expect(queued.status).toBe(202);
+		expect(queued.headers.get("RateLimit-Policy")).toBe('"default";q=7;w=60');
+		expect(queued.headers.get("RateLimit")).toBeNull();
+		const batch = await post("/v1/batch", { messages: [message("rl-a1"), message("rl-a2")] }, overrides, {
+			Prefer: "respond-async",
+		});
+		expect(batch.status).toBe(202);
+		expect(batch.headers.get("RateLimit-Policy")).toBe('"default";q=7;w=60');
+		expect(batch.headers.get("RateLimit")).toBeNull();
+		// Nothing was counted for them: their permits are the queue consumer's to take.
+		const limits = (await (await call("/v1/limits", { headers: auth }, overrides)).json()) as Limits;
+		expect(limits).toMatchObject({ used: 0, remaining: 7 });
+		await relay.stop();
+	});
+
+	it("with the budget split over shards, GET /v1/limits sums them and a 536 cools them all", async () => {
+		// 12,000 a minute: three RateLimiter objects of 4,000 each. The relay itself allows one call a minute.
+		const { relay, overrides } = await userAt("12000", { perMinute: 1 });
+		const limitsNow = async () => (await (await call("/v1/limits", { headers: auth }, overrides)).json()) as Limits;
+		expect((await post("/v1/send", message("rl-s1"), overrides)).status).toBe(200);
+		expect((await post("/v1/send", message("rl-s2"), overrides)).status).toBe(429); // the relay's 536
+		// One sent; the one the relay refused was handed back, and its 536 counts once; every shard cools.
+		expect(await limitsNow()).toMatchObject({ limit: 12_000, used: 2, remaining: 0 });
+		const refused = await post("/v1/send", message("rl-s3"), overrides);
+		expect(refused.status).toBe(429);
+		expect(rateLimitOf(refused)).toMatchObject({ q: 12_000, r: 0 });
+		// Whichever shard it asked (and the one more), ours said no: the relay never saw it.
+		const mails = (await relay.record()).connections.flatMap((c) => c.commands).filter((c) => c.startsWith("MAIL"));
+		expect(mails).toHaveLength(2);
+		await relay.stop();
+	});
+
 	it("are not on unauthenticated answers", async () => {
 		const response = await call("/v1/send", { method: "POST", body: JSON.stringify(message("anon")) });
 		expect(response.status).toBe(401);

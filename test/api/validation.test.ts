@@ -87,7 +87,7 @@ describe("validation", () => {
 		const tooMany = Array.from({ length: 101 }, () => message("x"));
 		expect(await paths(await post("/v1/batch", { messages: tooMany }))).toEqual(["messages"]);
 		expect(await paths(await post("/v1/batch", [message("x")]))).toEqual([""]);
-		const key = await post("/v1/send", message("x"), {}, { "Idempotency-Key": "k".repeat(256) });
+		const key = await post("/v1/send", message("x"), {}, { "Idempotency-Key": "k".repeat(257) });
 		expect(await paths(key)).toEqual(["Idempotency-Key"]);
 	});
 

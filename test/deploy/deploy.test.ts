@@ -7,7 +7,7 @@
  * anyway; the Worker refuses to send until it is set, and the secret goes
  * onto the deployed Worker at once).
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { freshAccount, type Project, project, runDeploy, type StandInAccount } from "./stand-in.ts";
@@ -25,9 +25,7 @@ const inProject = (account: StandInAccount, config?: string) => {
 /** The account wrangler.toml needs, all there, with every required secret. */
 const completeAccount = (): StandInAccount => ({
 	...freshAccount(),
-	databases: ["edgesend"],
-	queues: ["edgesend-send"],
-	migrated: true,
+	queues: ["edgesend-send", "edgesend-send-dlq"],
 	worker: { name: "edgesend", deployed: true, secrets: ["SMTP_USER", "SMTP_PASS", "API_KEYS"] },
 });
 
@@ -41,21 +39,18 @@ async function deploys(p: Project, args: string[] = [], env: Record<string, stri
 }
 
 describe("npm run deploy (scripts/deploy.ts) against a stand-in wrangler", () => {
-	it("on a fresh account creates the D1 database, applies the migrations, deploys, then names the missing secrets", async () => {
+	it("on a fresh account creates the dead-letter queue, deploys, then names the missing secrets", async () => {
 		const p = inProject(freshAccount());
 		const run = await deploys(p);
 		expect(run.commands).toEqual([
 			"whoami",
-			"d1 list",
-			"d1 create edgesend",
-			"d1 migrations apply DB",
+			"queues info edgesend-send-dlq",
+			"queues create edgesend-send-dlq",
 			"deploy",
 			"secret list json",
 		]);
-		expect(p.calls()[3]).toContain("--remote");
-		expect(p.account().databases).toEqual(["edgesend"]);
+		expect(p.account().queues).toEqual(["edgesend-send-dlq"]);
 		expect(p.account().worker.deployed).toBe(true);
-		expect(run.output).toContain("D1 edgesend (DB): created");
 		// The queue and the bucket are wrangler deploy's own to create (its automatic provisioning).
 		expect(run.output).toContain("queue edgesend-send (SEND_QUEUE): wrangler deploy creates it if missing");
 		expect(run.output).toContain("R2 bucket edgesend-spool (SPOOL): wrangler deploy creates it if missing");
@@ -68,8 +63,7 @@ describe("npm run deploy (scripts/deploy.ts) against a stand-in wrangler", () =>
 	it("on an account that has everything creates nothing and deploys", async () => {
 		const p = inProject(completeAccount());
 		const run = await deploys(p);
-		expect(run.commands).toEqual(["whoami", "d1 list", "d1 migrations apply DB", "deploy", "secret list json"]);
-		expect(run.output).toContain("D1 edgesend (DB): exists");
+		expect(run.commands).toEqual(["whoami", "queues info edgesend-send-dlq", "deploy", "secret list json"]);
 		expect(run.output).toContain("every secret edgesend needs is set");
 		expect(run.output).not.toContain("secret put");
 	});
@@ -97,6 +91,43 @@ describe("npm run deploy (scripts/deploy.ts) against a stand-in wrangler", () =>
 		expect(p.calls().find((call) => call[0] === "deploy")).toEqual(["deploy", "--secrets-file", ".secrets.env"]);
 		expect(run.output).not.toContain("secret put SMTP_PASS");
 		expect(run.output).not.toContain("not-a-real-key");
+	});
+
+	it("creates a D1 database a wrangler.toml declares and applies its migrations before the deploy", async () => {
+		const config = [
+			'name = "edgesend"',
+			'main = "src/index.ts"',
+			'compatibility_date = "2026-11-01"',
+			"[[d1_databases]]",
+			'binding = "DB"',
+			'database_name = "edgesend"',
+			'migrations_dir = "migrations"',
+		].join("\n");
+		const p = inProject(freshAccount(), config);
+		mkdirSync(join(p.dir, "migrations"), { recursive: true });
+		writeFileSync(join(p.dir, "migrations", "0001_one.sql"), "CREATE TABLE one (id INTEGER PRIMARY KEY);\n");
+		const run = await deploys(p);
+		expect(run.commands).toEqual([
+			"whoami",
+			"d1 list",
+			"d1 create edgesend",
+			"d1 migrations apply DB",
+			"deploy",
+			"secret list json",
+		]);
+		expect(p.calls()[3]).toContain("--remote");
+		expect(p.account().databases).toEqual(["edgesend"]);
+		expect(run.output).toContain("D1 edgesend (DB): created");
+		// Again, with the database there: found, not created; the migrations are applied (a no-op).
+		const again = await deploys(p);
+		expect(again.commands.slice(run.commands.length)).toEqual([
+			"whoami",
+			"d1 list",
+			"d1 migrations apply DB",
+			"deploy",
+			"secret list json",
+		]);
+		expect(again.output).toContain("D1 edgesend (DB): exists");
 	});
 
 	it("creates queues the deploy does not (a dead-letter queue, a queue only consumed here) and leaves the rest to it", async () => {
@@ -175,10 +206,10 @@ describe("npm run deploy (scripts/deploy.ts) against a stand-in wrangler", () =>
 	});
 
 	it("stops at a failed step with wrangler's words, and deploys nothing", async () => {
-		const p = inProject({ ...freshAccount(), failing: "d1 create" });
+		const p = inProject({ ...freshAccount(), failing: "queues create" });
 		const run = await runDeploy(p);
 		expect(run.code).toBe(1);
-		expect(run.output).toContain("wrangler d1 create edgesend failed; wrangler said:");
+		expect(run.output).toContain("wrangler queues create edgesend-send-dlq failed; wrangler said:");
 		expect(run.output).toContain("Authentication error [code: 10000]");
 		expect(p.calls().map(commandOf)).not.toContain("deploy");
 	});

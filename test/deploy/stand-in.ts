@@ -4,7 +4,17 @@
  * stand-in answers from, the calls it recorded, and what the script printed.
  */
 import { spawn } from "node:child_process";
-import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+	chmodSync,
+	copyFileSync,
+	cpSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	rmSync,
+	writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,7 +66,8 @@ export function project(account: StandInAccount, config?: string): Project {
 	writeFileSync(join(bin, "calls.jsonl"), "");
 	if (config === undefined) copyFileSync(join(root, "wrangler.toml"), join(dir, "wrangler.toml"));
 	else writeFileSync(join(dir, "wrangler.toml"), config);
-	cpSync(join(root, "migrations"), join(dir, "migrations"), { recursive: true });
+	if (existsSync(join(root, "migrations")))
+		cpSync(join(root, "migrations"), join(dir, "migrations"), { recursive: true });
 	return {
 		dir,
 		account: () => JSON.parse(readFileSync(join(bin, "account.json"), "utf8")),

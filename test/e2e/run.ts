@@ -6,8 +6,8 @@
  * mail appearing without a reload — saves a screenshot; then sends async and
  * scheduled (async-send.ts: the 202, the record until sent, its ref and
  * status on the page) and to bounce@example.com (bounce.ts: the simulated
- * hard bounce through the worker to the refusal of the next send); and
- * stops it all.
+ * hard bounce through the worker to the refusal of the next send); sends one
+ * through the official `resend` SDK (resend-send.ts); and stops it all.
  */
 /// <reference lib="dom" />
 import { execFile } from "node:child_process";
@@ -24,6 +24,7 @@ import { type HeadlessChromium, launchChromium } from "./browser.ts";
 import { assert, check, failOutsideChecks, tally } from "./check.ts";
 import { type DevBanner, type DevProcess, startDev } from "./dev-process.ts";
 import { storedMessages } from "./outbox.ts";
+import { checkResendSend } from "./resend-send.ts";
 import { callWorker } from "./worker-api.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -125,6 +126,7 @@ try {
 		assert(readFileSync(screenshot).length > 0, "empty screenshot");
 		console.log(`        screenshot: ${relative(process.cwd(), screenshot)}`);
 	});
+	await checkResendSend(page, banner, body);
 	await checkAsyncSend(page, banner, { outbox, artifacts });
 	await checkBounceLifecycle(page, banner, artifacts);
 	await check("the inbox's reads and the readiness probe stay out of npm run dev's output", async () => {

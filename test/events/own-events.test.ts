@@ -119,12 +119,17 @@ describe("a record's own events", () => {
 		}
 	});
 
-	it("a canceled message is message.canceled, once, also when its send job comes round afterwards", () =>
+	it("a scheduled message is message.scheduled, then message.canceled, once, also when its send job comes round afterwards", () =>
 		withReceiver([], async (receiver) => {
 			const { tap, settings } = settingsFor(receiver.url);
 			const sendAt = new Date(Date.now() + 3_600_000).toISOString();
 			const { body } = await sendAsync("async-cancel", settings, { sendAt });
-			const sendJobs = bodiesOf(tap.take(), "send");
+			const accepted = tap.take();
+			const sendJobs = bodiesOf(accepted, "send");
+			expect(bodiesOf(accepted, "webhook")).toEqual([
+				{ kind: "webhook", object: shardOfRef(body.ref).name, id: `evt_${body.ref}_scheduled` },
+			]);
+			await consumeJobs(bodiesOf(accepted, "webhook"), settings);
 			const canceled = await call(`/v1/messages/${body.ref}`, { method: "DELETE", headers: auth }, settings);
 			expect(canceled.status).toBe(200);
 			// The job still on the queue finds the record final: nothing is delivered, nothing new is published.
@@ -133,8 +138,9 @@ describe("a record's own events", () => {
 			expect(webhookJobs).toEqual([
 				{ kind: "webhook", object: shardOfRef(body.ref).name, id: `evt_${body.ref}_canceled` },
 			]);
-			const [posted, ...more] = verified(await receiver.requests());
+			const [scheduled, posted, ...more] = verified(await receiver.requests());
 			expect(more).toEqual([]);
+			expect(scheduled).toMatchObject({ type: "message.scheduled", data: { ref: body.ref } });
 			expect(posted).toMatchObject({ type: "message.canceled", data: { ref: body.ref, relayId: "" } });
 			expect((await recordOf(body.ref)).status).toBe("canceled");
 		}));

@@ -202,6 +202,15 @@ describe("the suppression routes", () => {
 		expect(JSON.stringify(lines)).not.toContain(to.split("@")[0]);
 	});
 
+	it("looks up more addresses in one object than one statement can bind (a batch of 100 with many recipients)", async () => {
+		const stamp = Date.now();
+		const list = env.SUPPRESSIONS.getByName(`s:lookup-${stamp}:0`);
+		const emails = Array.from({ length: 250 }, (_, i) => `many-${stamp}-${i}@example.com`);
+		for (const email of emails.filter((_, i) => i % 2 === 0)) await list.add({ email, reason: "complaint" }, stamp);
+		const found = await list.among(emails);
+		expect(found.map((s) => s.email).sort()).toEqual(emails.filter((_, i) => i % 2 === 0).sort());
+	});
+
 	it("list in address order, in pages with a cursor, across the list's objects; for API-key callers only", async () => {
 		const stamp = Date.now();
 		// More than a page (100), spread over the 16 objects by their hash.

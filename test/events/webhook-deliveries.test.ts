@@ -23,7 +23,7 @@ import { type Posted, relayId, SECRET, sentRecord, statusCallback, stored, withR
 
 const store = { MESSAGES: env.MESSAGES, RELAY_INDEX: env.RELAY_INDEX };
 const configFor = (url: string) => ({
-	events: { webhookUrl: url, webhookSecret: decodeBase64(SECRET.slice(6)) as Uint8Array },
+	events: { webhookUrl: url, webhookSecret: decodeBase64(SECRET.slice(6)) as Uint8Array, format: "edgesend" as const },
 });
 
 /** A sent record's message.sent, and (with `then`) a provider event of it behind it in its outbox. */
@@ -167,7 +167,7 @@ describe("webhook deliveries", () => {
 			const { ref, shard, jobs } = await recordWithEvents("off");
 			const [job] = jobs as [WebhookJob];
 			const t0 = Date.now();
-			expect(await runWebhookJob(store, { events: {} }, job, t0)).toEqual({ done: true });
+			expect(await runWebhookJob(store, { events: { format: "edgesend" } }, job, t0)).toEqual({ done: true });
 			expect(await receiver.requests()).toEqual([]);
 			expect(await shard.deliveriesOf(ref)).toMatchObject([{ status: "failed", attempts: 1, lastStatus: 0 }]);
 			expect((await stored(ref)).events.map((e) => e.type)).toEqual(["sent"]);

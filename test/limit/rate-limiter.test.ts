@@ -1,15 +1,26 @@
 /**
  * The rate limiter through its binding: the exact cap under concurrency, honest
- * Retry-After, cool(), release(), settle(), usage() and bad input.
+ * Retry-After, cool(), release(), settle(), usage() and bad input. Sends are
+ * granted `until-settled`: counted until settle files them under the second
+ * their delivery ended (61 s from then), or until their delivery bound.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Grant, RateLimiter } from "../../src/limit";
+import { type Grant, type RateLimiter, RELAY_BOUND_MS, UNSETTLED_HOLD_SECONDS } from "../../src/limit";
 import { attachClock, bindings, fakeClock, freshName, seeded } from "./support.ts";
 
 // 250 ms into a second, so the window's 61st second shows in the figures.
 const T0 = Date.UTC(2026, 5, 1, 12, 0, 0, 250);
 const LIMIT = 30_000;
+/** How long after T0 a grant made at T0 and never settled stops being counted. */
+const HELD_MS = UNSETTLED_HOLD_SECONDS * 1000 - 250;
+
+/** A send the relay saw at once: granted, then settled at the same moment. */
+async function sendNow(stub: DurableObjectStub<RateLimiter>, n: number, limit: number): Promise<Grant> {
+	const grant = await stub.acquire(n, limit);
+	if (grant.granted > 0) await stub.settle(0, grant.granted, grant.at, limit);
+	return grant;
+}
 
 async function limiter(label: string) {
 	const stub = bindings.RATE_LIMITER.getByName(freshName(label));
@@ -49,10 +60,11 @@ describe("acquire under concurrency", () => {
 		for (const { asked, grant } of all) {
 			expect(grant.granted).toBeLessThanOrEqual(asked);
 			expect(grant.limit).toBe(LIMIT);
-			if (grant.granted < asked) expect(grant).toMatchObject({ remaining: 0, retryAfterMs: 60_750 });
+			// Nothing settled: the first permit frees when the grants' delivery bound and window have passed.
+			if (grant.granted < asked) expect(grant).toMatchObject({ remaining: 0, retryAfterMs: HELD_MS });
 			else if (grant.remaining > 0) expect(grant.retryAfterMs).toBe(0);
 		}
-		expect(await stub.usage(LIMIT)).toEqual({ limit: LIMIT, used: 30_000, remaining: 0, resetInMs: 60_750 });
+		expect(await stub.usage(LIMIT)).toEqual({ limit: LIMIT, used: 30_000, remaining: 0, resetInMs: HELD_MS });
 	});
 });
 
@@ -64,18 +76,20 @@ describe("Retry-After and usage", () => {
 			retryAfterMs: 0,
 			limit: 100,
 			remaining: 40,
-			resetInMs: 60_750,
+			resetInMs: HELD_MS,
 			at: T0,
 		});
+		// Delivered at once: from now on they are counted 61 whole seconds from their second.
+		expect(await stub.settle(0, 60, T0, 100)).toEqual({ limit: 100, used: 60, remaining: 40, resetInMs: 60_750 });
 		clock.advance(30_000);
-		expect(await stub.acquire(50, 100)).toMatchObject({ granted: 40, remaining: 0, retryAfterMs: 30_750 });
-		// The first 60 leave the window 60.75 s after they were granted (61 whole seconds: never early).
+		expect(await sendNow(stub, 50, 100)).toMatchObject({ granted: 40, remaining: 0, retryAfterMs: 30_750 });
+		// The first 60 leave the window 60.75 s after they were sent (61 whole seconds: never early).
 		expect(await stub.usage(100)).toEqual({ limit: 100, used: 100, remaining: 0, resetInMs: 60_750 });
 		clock.now = T0 + 60_749;
 		expect(await stub.acquire(1, 100)).toMatchObject({ granted: 0, retryAfterMs: 1 });
 		clock.now = T0 + 60_750;
 		expect(await stub.usage(100)).toEqual({ limit: 100, used: 40, remaining: 60, resetInMs: 30_000 });
-		expect(await stub.acquire(70, 100)).toMatchObject({ granted: 60, remaining: 0, retryAfterMs: 30_000 });
+		expect(await sendNow(stub, 70, 100)).toMatchObject({ granted: 60, remaining: 0, retryAfterMs: 30_000 });
 		clock.now = T0 + 200_000;
 		expect(await stub.usage(100)).toEqual({ limit: 100, used: 0, remaining: 100, resetInMs: 0 });
 	});
@@ -91,7 +105,7 @@ describe("Retry-After and usage", () => {
 describe("cool()", () => {
 	it("refuses everything until the window clears after a 536, and counts the 536 as a call", async () => {
 		const { stub, clock } = await limiter("cool");
-		await stub.acquire(10, LIMIT);
+		await sendNow(stub, 10, LIMIT);
 		clock.advance(1_000);
 		await stub.cool(60_000);
 		clock.advance(1_000);
@@ -115,20 +129,20 @@ describe("release()", () => {
 		// The first five were refused before DATA: hand them back by their grant time.
 		await stub.release(5, first.at);
 		expect(await stub.usage(100)).toMatchObject({ used: 95, remaining: 5 });
-		// When their second leaves the window nothing more frees: they were already back.
-		clock.now = T0 + 61_000;
+		// When their bucket leaves the window nothing more frees: they were already back.
+		clock.now = T0 + HELD_MS;
 		expect(await stub.acquire(10, 100)).toMatchObject({ granted: 5, remaining: 0 });
 	});
 
-	it("without a grant time takes from the oldest second, which can never over-admit", async () => {
+	it("without a grant time takes from the earliest expiry, which can never over-admit", async () => {
 		const { stub, clock } = await limiter("release-oldest");
 		await stub.acquire(30, 100);
 		clock.advance(20_000);
 		const late = await stub.acquire(70, 100);
 		await stub.release(10);
 		expect(await stub.usage(100)).toMatchObject({ used: 90, remaining: 10 });
-		// Taking them from the newer second instead would free 10 too many once the old second leaves.
-		clock.now = T0 + 61_000;
+		// Taking them from the later bucket instead would free 10 too many once the earlier one leaves.
+		clock.now = T0 + HELD_MS;
 		expect(await stub.usage(100)).toMatchObject({ used: 70, remaining: 30 });
 		await stub.release(5, late.at);
 		expect(await stub.usage(100)).toMatchObject({ used: 65, remaining: 35 });
@@ -157,6 +171,40 @@ describe("settle()", () => {
 	});
 });
 
+describe("a grant whose settle never comes", () => {
+	it("stays counted until 60 s after the latest moment the relay can have counted it, then frees", async () => {
+		const { stub, clock } = await limiter("unsettled");
+		const lost = await stub.acquire(40, 100); // its Worker died: no settle, no release
+		clock.advance(1_000);
+		await sendNow(stub, 60, 100);
+		// Delivery starts and ends within RELAY_BOUND_MS of the grant: 60 s after that it must still count.
+		clock.now = lost.at + RELAY_BOUND_MS + 60_000;
+		expect(await stub.usage(100)).toMatchObject({ used: 40, remaining: 60, resetInMs: HELD_MS - (clock.now - T0) });
+		expect(await stub.acquire(100, 100)).toMatchObject({ granted: 60, retryAfterMs: HELD_MS - (clock.now - T0) });
+		clock.now = T0 + HELD_MS - 1;
+		expect(await stub.acquire(1, 100)).toMatchObject({ granted: 0, retryAfterMs: 1 });
+		clock.now = T0 + HELD_MS;
+		expect(await stub.acquire(100, 100)).toMatchObject({ granted: 40 });
+	});
+
+	it("a settle after the bound still counts its sends 61 s from then (high, never low)", async () => {
+		const { stub, clock } = await limiter("late-settle");
+		const grant = await stub.acquire(10, 100);
+		clock.now = T0 + HELD_MS + 5_000; // on a second boundary: the grant's bucket has left, its delivery outlived the bound
+		expect(await stub.usage(100)).toMatchObject({ used: 0 });
+		expect(await stub.settle(0, 10, grant.at, 100)).toMatchObject({ used: 10, resetInMs: 61_000 });
+	});
+
+	it("from-grant counting (per-IP and per-key ceilings) needs no settle: 61 s from the grant", async () => {
+		const { stub, clock } = await limiter("from-grant");
+		expect(await stub.acquire(3, 3, "from-grant")).toMatchObject({ granted: 3, resetInMs: 60_750 });
+		clock.now = T0 + 60_749;
+		expect(await stub.acquire(1, 3, "from-grant")).toMatchObject({ granted: 0, retryAfterMs: 1 });
+		clock.now = T0 + 60_750;
+		expect(await stub.acquire(3, 3, "from-grant")).toMatchObject({ granted: 3 });
+	});
+});
+
 describe("bad input", () => {
 	it("is refused with an error naming the method and the field, and changes nothing", async () => {
 		const { stub } = await limiter("input");
@@ -176,6 +224,7 @@ describe("bad input", () => {
 		);
 		expect(await refusal((i) => i.acquire(1.5, 10))).toMatch(/^RangeError: acquire: n /);
 		expect(await refusal((i) => i.acquire(1, Number.NaN))).toMatch(/^RangeError: acquire: limit /);
+		expect(await refusal((i) => i.acquire(1, 10, "forever" as "from-grant"))).toMatch(/^TypeError: acquire: counting /);
 		expect(await refusal((i) => i.release(-1))).toMatch(/^RangeError: release: n /);
 		expect(await refusal((i) => i.release(1, Number.POSITIVE_INFINITY))).toMatch(/^TypeError: release: at /);
 		expect(await refusal((i) => i.settle(-1, 0, T0, 10))).toMatch(/^RangeError: settle: released /);
@@ -184,6 +233,7 @@ describe("bad input", () => {
 		expect(await refusal((i) => i.settle(0, 1, T0, 0))).toMatch(/^RangeError: settle: limit /);
 		expect(await refusal((i) => i.cool(-5))).toMatch(/^RangeError: cool: ms /);
 		expect(await refusal((i) => i.cool(Number.POSITIVE_INFINITY))).toMatch(/^RangeError: cool: ms /);
+		expect(await refusal((i) => i.cool(1_000, -1))).toMatch(/^RangeError: cool: calls /);
 		expect(await refusal((i) => i.usage(0))).toMatch(/^RangeError: usage: limit /);
 		// A clock that answers with a promise (as a function passed over RPC would) is refused, not adopted.
 		expect(await refusal((i) => i.setClock((() => Promise.resolve(1)) as unknown as () => number))).toMatch(

@@ -5,7 +5,13 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import type { IdempotencyStore, LimitBindings, RateLimiter } from "../../src/limit";
+import {
+	type IdempotencyStore,
+	type LimitBindings,
+	type RateLimiter,
+	shardObjectName,
+	shardsFor,
+} from "../../src/limit";
 
 export const bindings = env as unknown as LimitBindings;
 
@@ -34,6 +40,13 @@ export async function attachClock<T extends RateLimiter | IdempotencyStore>(
 	clock: FakeClock,
 ): Promise<void> {
 	await runInDurableObject(stub, (instance: T) => instance.setClock(() => clock.now));
+}
+
+/** Makes every shard of the budget `name` (limit `limit`, so its shard count) read `clock`. */
+export async function attachBudgetClock(name: string, limit: number, clock: FakeClock): Promise<void> {
+	for (let shard = 0; shard < shardsFor(limit); shard++) {
+		await attachClock(bindings.RATE_LIMITER.getByName(shardObjectName(name, shard)), clock);
+	}
 }
 
 /** mulberry32: a small seeded generator, so a failing schedule can be replayed exactly. */

@@ -131,6 +131,12 @@ describe("records over the binding", () => {
 		expect(await door.status(sent.ref as string)).toMatchObject({ status: "sent", relayId: sent.id });
 	});
 
+	it("a send's tags are kept on its record, and status(ref) shows them", async () => {
+		const tags = [{ name: "channel", value: "rpc" }];
+		const sent = (await door.send(message("tags", { tags }))) as SendResult;
+		expect((await door.status(sent.ref ?? "")).tags).toEqual(tags);
+	});
+
 	it("status of an unknown ref rejects message_not_found; a ref that is not one, validation_failed", async () => {
 		expect(await rejection(door.status("msg_aaaaaaaaaaaaaaaaaaaaaaaaaa"))).toMatchObject({
 			code: "message_not_found",

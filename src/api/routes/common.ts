@@ -92,7 +92,7 @@ export const dryRunQuery = z.object({
 export const idempotencyHeaders = z.object({
 	"Idempotency-Key": z
 		.string()
-		.max(255)
+		.max(256)
 		.optional()
 		.openapi({ description: "A repeat within 24 h replays the first answer (Idempotent-Replayed: true)" }),
 });
@@ -108,6 +108,11 @@ export const asyncHeaders = z.object({
 export const acceptedHeaderDocs = {
 	Location: { description: "/v1/messages/{ref}: the message's record", schema: { type: "string" as const } },
 	"Preference-Applied": { description: "respond-async", schema: { type: "string" as const } },
+	"RateLimit-Policy": {
+		...rateLimitHeaderDocs["RateLimit-Policy"],
+		description:
+			'The api_user\'s limit: `"default";q=<sends>;w=60`. No RateLimit field: a queued message takes its permit when the queue delivers it, so the answer asks the limiter nothing (GET /v1/limits tells)',
+	},
 };
 
 export const locationHeaderDoc = {

@@ -6,6 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context, Handler } from "hono";
 import { cancelRecord, listRecordsOf, recordOf } from "../../send/records";
+import { TagFilterSchema } from "../../send/tags";
 import type { Cursor } from "../../store/shard-read";
 import type { MessageStatus } from "../../store/types";
 import { background } from "../background";
@@ -47,6 +48,7 @@ const ListQuery = z.object({
 	status: MessageStatusSchema.optional(),
 	limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional().openapi({ description: "1–100, default 20" }),
 	cursor: z.string().optional().openapi({ description: "The cursor of the previous page" }),
+	tag: TagFilterSchema.optional(),
 });
 
 export const listMessagesRoute = createRoute({
@@ -79,6 +81,7 @@ export const listMessages: Handler<AppEnv> = async (c) => {
 	const page = await listRecordsOf(c.env, c.get("caller").id, {
 		limit: query.limit ?? 20,
 		...(query.status ? { status: query.status as MessageStatus } : {}),
+		...(query.tag ? { tag: query.tag } : {}),
 		...(query.cursor ? { before: decodeCursor(query.cursor) } : {}),
 	});
 	return c.json({ messages: page.records, cursor: page.next ? encodeCursor(page.next) : null }, 200);
