@@ -36,6 +36,7 @@ function clean(): Observed {
 			{ webhookId: "evt_a", type: "message.sent", ref: "msg_a", verified: true },
 			// A retry of the same webhook id is the same webhook.
 			{ webhookId: "evt_a", type: "message.sent", ref: "msg_a", verified: true },
+			{ webhookId: "evt_b_scheduled", type: "message.scheduled", ref: "msg_b", verified: true },
 			{ webhookId: "evt_b", type: "message.sent", ref: "msg_b", verified: true },
 			{ webhookId: "evt_c", type: "message.unknown", ref: "msg_c", verified: true },
 		],
@@ -103,14 +104,25 @@ describe("the recovery run's verdicts", () => {
 	it("name a second webhook id, a missing one, one of the wrong type, and one that did not verify", () => {
 		const o = clean();
 		o.webhooks.push({ webhookId: "evt_a2", type: "message.sent", ref: "msg_a", verified: true });
-		o.webhooks.splice(2, 1); // msg_b's
-		o.webhooks.splice(2, 1, { webhookId: "evt_c", type: "message.sent", ref: "msg_c", verified: true });
+		o.webhooks.splice(3, 1); // msg_b's message.sent
+		o.webhooks.splice(3, 1, { webhookId: "evt_c", type: "message.sent", ref: "msg_c", verified: true });
 		o.webhooks.push({ webhookId: "evt_x", type: "message.sent", ref: "msg_b", verified: false });
 		expect(webhookProblems(o)).toEqual([
 			"1 webhooks did not verify",
-			"msg_a (sent) has 2 message.* webhook ids",
-			"msg_b (sent) has 0 message.* webhook ids",
-			"msg_c is unknown but its webhook is message.sent",
+			"msg_a (sent) has 2 message.sent webhook ids",
+			"msg_b (sent) has 0 message.sent webhook ids",
+			"msg_c (unknown) has 0 message.unknown webhook ids",
+			"msg_c (unknown) has a message.sent webhook",
+		]);
+	});
+
+	it("want message.scheduled once for a scheduled send, and never for another", () => {
+		const o = clean();
+		o.webhooks.splice(2, 1); // msg_b's message.scheduled
+		o.webhooks.push({ webhookId: "evt_a_scheduled", type: "message.scheduled", ref: "msg_a", verified: true });
+		expect(webhookProblems(o)).toEqual([
+			"msg_a (sent) has a message.scheduled webhook",
+			"msg_b (sent) has 0 message.scheduled webhook ids",
 		]);
 	});
 });

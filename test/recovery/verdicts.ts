@@ -94,26 +94,34 @@ export function early(o: Observed): string[] {
 }
 
 /**
- * Each final record's `message.*` webhooks: exactly one webhook id (a retry
- * of the same id is the same webhook), of the record's final status, and
- * every webhook's signature verified.
+ * Each record's `message.*` webhooks: exactly one webhook id for its final
+ * status (a retry of the same id is the same webhook) and, for a scheduled
+ * send, one `message.scheduled` before it; no other type, no type twice,
+ * and every webhook's signature verified. (The relay sends no delivery
+ * callbacks, so there are no provider events.)
  */
 export function webhookProblems(o: Observed): string[] {
 	const problems: string[] = [];
 	const unverified = o.webhooks.filter((w) => !w.verified).length;
 	if (unverified) problems.push(`${unverified} webhooks did not verify`);
-	const ids = new Map<string, Map<string, string>>();
+	const idsByType = new Map<string, Map<string, Set<string>>>();
 	for (const w of o.webhooks) {
 		if (!w.verified || !w.ref || !w.type.startsWith("message.")) continue;
-		const byId = ids.get(w.ref) ?? new Map<string, string>();
-		byId.set(w.webhookId, w.type);
-		ids.set(w.ref, byId);
+		const byType = idsByType.get(w.ref) ?? new Map<string, Set<string>>();
+		byType.set(w.type, (byType.get(w.type) ?? new Set()).add(w.webhookId));
+		idsByType.set(w.ref, byType);
 	}
 	for (const a of o.accepted) {
 		const status = o.records.get(a.ref)?.status;
-		const types = [...(ids.get(a.ref)?.values() ?? [])];
-		if (types.length !== 1) problems.push(`${a.ref} (${status}) has ${types.length} message.* webhook ids`);
-		else if (types[0] !== `message.${status}`) problems.push(`${a.ref} is ${status} but its webhook is ${types[0]}`);
+		const expected = [`message.${status}`, ...(a.sendAt === null ? [] : ["message.scheduled"])];
+		const byType = idsByType.get(a.ref) ?? new Map<string, Set<string>>();
+		for (const type of expected) {
+			const ids = byType.get(type)?.size ?? 0;
+			if (ids !== 1) problems.push(`${a.ref} (${status}) has ${ids} ${type} webhook ids`);
+		}
+		for (const type of byType.keys()) {
+			if (!expected.includes(type)) problems.push(`${a.ref} (${status}) has a ${type} webhook`);
+		}
 	}
 	return problems;
 }
