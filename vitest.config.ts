@@ -53,17 +53,17 @@ export default defineConfig({
 					name: SUITE_PROJECT,
 					globalSetup: ["./test/global-setup.ts"],
 					include: ["test/**/*.test.ts", "src/**/*.test.ts"],
-					exclude: ["test/burst/**", "test/deploy/**"],
+					exclude: ["test/burst/**", "test/deploy/**", "test/recovery/**"],
 					testTimeout: 30_000,
 				},
 			},
 			{
 				// `npm run deploy`'s script (scripts/deploy.ts) against a stand-in wrangler: it spawns
-				// processes, so it runs in Node, not workerd.
+				// processes, so it runs in Node, not workerd. Also the recovery run's verdicts (test/recovery/).
 				test: {
 					name: "node",
 					environment: "node",
-					include: ["test/deploy/**/*.test.ts"],
+					include: ["test/deploy/**/*.test.ts", "test/recovery/**/*.test.ts"],
 					testTimeout: 60_000,
 				},
 			},

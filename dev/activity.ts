@@ -20,6 +20,8 @@ export interface ReceivedWebhook {
 	kind: "webhook";
 	webhookId: string;
 	type: string;
+	/** The record it is about (null for a provider event no record claimed). */
+	ref: string | null;
 	relayId: string | null;
 	to: string | null;
 	detail: string | null;

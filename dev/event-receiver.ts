@@ -44,6 +44,7 @@ export async function startEventReceiver(activity: ActivityLog): Promise<EventRe
 			kind: "webhook",
 			webhookId: headers["webhook-id"] ?? "",
 			type: event.type ?? "(unknown)",
+			ref: event.data?.ref ?? null,
 			relayId: event.data?.relayId ?? null,
 			to: event.data?.to ?? null,
 			detail: event.data?.detail ?? null,

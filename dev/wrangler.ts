@@ -28,6 +28,12 @@ export interface WranglerDev {
 	child: ChildProcess;
 	exited: Promise<number | null>;
 	stop(): Promise<void>;
+	/**
+	 * A crash: SIGKILL to the whole group at once (wrangler and workerd);
+	 * resolves once wrangler has exited, with whether the group is empty
+	 * too (within 10 s).
+	 */
+	kill(): Promise<boolean>;
 }
 
 /** A port the OS says is free now (wrangler needs a number up front). */
@@ -95,7 +101,15 @@ export async function startWrangler(options: WranglerOptions): Promise<WranglerD
 		// workerd may outlive wrangler by a moment: the group holds it, end it too.
 		signalGroup(child.pid, "SIGKILL");
 	};
-	return { url: `http://127.0.0.1:${port}`, child, exited, stop };
+	const kill = async () => {
+		const pid = child.pid;
+		if (!pid) return true;
+		signalGroup(pid, "SIGKILL");
+		await exited;
+		for (let i = 0; i < 100 && groupAlive(pid); i++) await sleep(100);
+		return !groupAlive(pid);
+	};
+	return { url: `http://127.0.0.1:${port}`, child, exited, stop, kill };
 }
 
 /** The readiness probe's requests (GET /healthz), for the output to leave out. */
@@ -128,6 +142,16 @@ function signalGroup(pid: number, signal: NodeJS.Signals) {
 		process.kill(-pid, signal);
 	} catch {
 		// Already gone.
+	}
+}
+
+/** Whether any process of the group is left (signal 0 checks without sending anything). */
+function groupAlive(pid: number): boolean {
+	try {
+		process.kill(-pid, 0);
+		return true;
+	} catch {
+		return false;
 	}
 }
 

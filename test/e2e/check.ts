@@ -7,6 +7,9 @@
 
 export const tally = { passed: 0, failed: 0 };
 
+/** Errors check() has already printed and counted. */
+const reported = new WeakSet<object>();
+
 export async function check<T>(name: string, run: () => Promise<T>): Promise<T> {
 	try {
 		const value = await run();
@@ -16,8 +19,20 @@ export async function check<T>(name: string, run: () => Promise<T>): Promise<T> 
 	} catch (error) {
 		tally.failed++;
 		console.log(`  FAIL  ${name}\n        ${error instanceof Error ? error.message : error}`);
+		if (typeof error === "object" && error) reported.add(error);
 		throw error;
 	}
+}
+
+/**
+ * For a runner's top level: an error no check() reported (it came from
+ * between the checks) is counted as a failure and printed, so the run can
+ * never end with exit code 0 after it.
+ */
+export function failOutsideChecks(error: unknown): void {
+	if (typeof error === "object" && error && reported.has(error)) return;
+	tally.failed++;
+	console.log(`  FAIL  (outside a named check)\n        ${error instanceof Error ? error.stack : error}`);
 }
 
 export function assert(condition: unknown, message: string): asserts condition {

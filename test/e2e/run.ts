@@ -21,7 +21,7 @@ import type { Frame, Page } from "playwright-core";
 import { checkAsyncSend } from "./async-send.ts";
 import { checkBounceLifecycle } from "./bounce.ts";
 import { type HeadlessChromium, launchChromium } from "./browser.ts";
-import { assert, check, tally } from "./check.ts";
+import { assert, check, failOutsideChecks, tally } from "./check.ts";
 import { type DevBanner, type DevProcess, startDev } from "./dev-process.ts";
 import { storedMessages } from "./outbox.ts";
 import { checkResendSend } from "./resend-send.ts";
@@ -153,8 +153,10 @@ try {
 		}
 		assert(!(await accepts(relayPort)), `the relay still accepts connections on port ${relayPort}`);
 	});
-} catch {
-	// Reported by check(); the dev runner's output (complete once it has stopped) says why.
+} catch (error) {
+	// A check's failure was printed by check(); anything else is counted and printed here.
+	failOutsideChecks(error);
+	// The dev runner's output (complete once it has stopped) says why.
 	if (dev) {
 		await dev.interrupt(20_000);
 		console.log(`\n--- dev runner output ---\n${dev.output.join("\n")}\n---`);
