@@ -22,6 +22,8 @@ export interface DeployedAppOptions {
 	perMinute: number;
 	/** Keep wrangler.toml's queue consumer (false: jobs are queued and left there). */
 	consumer: boolean;
+	/** Settings beyond the relay's and the limit (webhooks, the provider's callback key). */
+	bindings?: Record<string, string>;
 }
 
 export interface DeployedApp {
@@ -33,17 +35,31 @@ export interface DeployedApp {
 	dispose(): Promise<void>;
 }
 
-export async function startDeployedApp(scriptPath: string, options: DeployedAppOptions): Promise<DeployedApp> {
+/** wrangler.toml as wrangler reads it, with its Durable Objects as binding → class name and its D1 bindings. */
+export function readToml(): { toml: TomlOptions; durableObjects: Record<string, string>; d1Bindings: string[] } {
 	const toml = unstable_getMiniflareWorkerOptions(fileURLToPath(new URL("wrangler.toml", root)))
 		.workerOptions as TomlOptions;
 	const durableObjects = Object.fromEntries(
 		Object.entries(toml.durableObjects ?? {}).map(([binding, d]) => [binding, typeof d === "string" ? d : d.className]),
 	);
+	const d1 = toml.d1Databases ?? [];
+	const d1Bindings = Array.isArray(d1) ? d1 : Object.keys(d1);
+	return { toml, durableObjects, d1Bindings };
+}
+
+export async function startDeployedApp(scriptPath: string, options: DeployedAppOptions): Promise<DeployedApp> {
+	const { toml, durableObjects } = readToml();
 	const handle = await startWorker({
 		scriptPath,
-		bindings: { ...(toml.bindings as Record<string, string>), ...appBindings(options.link, options.perMinute) },
+		bindings: {
+			...(toml.bindings as Record<string, string>),
+			...appBindings(options.link, options.perMinute),
+			...options.bindings,
+		},
 		durableObjects,
 		storage: {
+			// None on the store's code; a toml that declares one gets it (empty: no migrations applied here).
+			d1Databases: toml.d1Databases,
 			r2Buckets: toml.r2Buckets,
 			queueProducers: toml.queueProducers,
 			...(options.consumer ? { queueConsumers: toml.queueConsumers } : {}),
