@@ -85,16 +85,16 @@ export function ceilingTable(rows: LoadRow[], pools: string[]): Table {
 	return {
 		title: "7c. Scale: the ceiling per api_user, by path",
 		columns: [
+			"path",
 			`ceiling (D1 ${D1_MS} ms; objects: even spread)`,
 			"with the busiest real object",
 			`with D1 at ${D1_MS_LOW} ms`,
-			"path",
 		],
 		rows: rows.map(({ label, load }) => [
+			label,
 			`${rate(load.ceiling)}: ${load.ceiling.piece}`,
 			`${rate(load.ceilingMeasured)}: ${load.ceilingMeasured.piece}`,
 			`${rate(load.ceilingD1Low)}: ${load.ceilingD1Low.piece}`,
-			label,
 		]),
 		notes: [
 			`Model (issue 20): a D1 database runs one round trip at a time, ${D1_MS} ms each (${D1_MS_LOW} ms shown too); a Durable Object runs one request at a time, each costing max(1 ms, its measured handler time). A path's ceiling is the rate at which its busiest piece is fully busy: 1000 ms ÷ the most milliseconds any one piece spends per message. For a class spread over several objects that is its charged time per message ÷ its objects (first column); the second column takes instead the busiest object this run really had.`,

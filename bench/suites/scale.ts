@@ -42,7 +42,7 @@ function poolNotes(rows: LoadRow[]): string[] {
 		.filter((c) => DELIVERY.has(c.className) && c.measuredMsPerCall > 0)
 		.map(
 			(c) =>
-				`${c.className} (${c.objects} objects here, ${c.measuredMsPerCall.toFixed(1)} ms per deliver at this run's relay round trip: with ${SESSIONS_PER_OBJECT} sessions each about ${Math.round((c.objects * SESSIONS_PER_OBJECT * 1000) / c.measuredMsPerCall)} messages/s; charged as a serial piece it would allow ${Math.round(1000 / c.evenMsPerMessage)}/s)`,
+				`${c.className} (${c.objects} object${c.objects === 1 ? "" : "s"} here, ${c.measuredMsPerCall.toFixed(1)} ms per deliver at this run's relay round trip: with ${SESSIONS_PER_OBJECT} sessions each about ${Math.round((c.objects * SESSIONS_PER_OBJECT * 1000) / c.measuredMsPerCall)} messages/s; charged as a serial piece it would allow ${Math.round(1000 / c.evenMsPerMessage)}/s)`,
 		);
 }
 
