@@ -9,7 +9,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { outDir } from "./build.ts";
+import { outDir, workerBundle } from "./build.ts";
 import { readToml } from "./deployed-app.ts";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -41,14 +41,7 @@ export async function bundleCountedApp(): Promise<string> {
 			loader: "ts",
 		},
 		outfile,
-		bundle: true,
-		format: "esm",
-		target: "es2024",
-		logLevel: "silent",
-		platform: "neutral",
-		conditions: ["workerd", "worker", "browser"],
-		mainFields: ["module", "main"],
-		external: ["cloudflare:*", "node:*"],
+		...workerBundle,
 	});
 	return outfile;
 }
