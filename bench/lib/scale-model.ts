@@ -98,6 +98,38 @@ export function subtractStats(after: Stats, before: Stats): Stats {
 	return { token: after.token, objects, databases };
 }
 
+/** The counts of two parts of a run added up. */
+export function addStats(a: Stats, b: Stats): Stats {
+	const objects = new Map(a.objects.map((o) => [`${o.className}\n${o.name}`, structuredClone(o)]));
+	for (const o of b.objects) {
+		const key = `${o.className}\n${o.name}`;
+		const into = objects.get(key) ?? { className: o.className, name: o.name, methods: {} };
+		for (const [name, m] of Object.entries(o.methods)) {
+			const was = into.methods[name] ?? { calls: 0, measuredMs: 0, chargedMs: 0, maxMs: 0 };
+			into.methods[name] = {
+				calls: was.calls + m.calls,
+				measuredMs: was.measuredMs + m.measuredMs,
+				chargedMs: was.chargedMs + m.chargedMs,
+				maxMs: Math.max(was.maxMs, m.maxMs),
+			};
+		}
+		objects.set(key, into);
+	}
+	const databases: Stats["databases"] = [];
+	for (const d of [...a.databases, ...b.databases]) {
+		const was = databases.find((x) => x.binding === d.binding);
+		if (!was) {
+			databases.push({ ...d });
+			continue;
+		}
+		was.roundTrips += d.roundTrips;
+		was.statements += d.statements;
+		was.rowsRead += d.rowsRead;
+		was.rowsWritten += d.rowsWritten;
+	}
+	return { token: b.token, objects: [...objects.values()], databases };
+}
+
 function classLoads(stats: Stats, messages: number): ClassLoad[] {
 	const byClass = new Map<string, ObjectCounts[]>();
 	for (const o of stats.objects) byClass.set(o.className, [...(byClass.get(o.className) ?? []), o]);
@@ -173,18 +205,31 @@ export function pathLoad(stats: Stats, messages: number, delivery: ReadonlySet<s
 export interface ClassStorage {
 	className: string;
 	objects: number;
-	/** SQLite bytes over an empty object's, all objects of the class, per message. */
-	bytesPerMessage: number;
+	/** SQLite bytes each message adds to the class, all its objects together: by accept → final with its webhook… */
+	acceptBytes: number;
+	/** … and by its callback with its webhook. */
+	callbackBytes: number;
 	/** Each object holds one UTC day's records (its name carries the day). */
 	byDay: boolean;
 	/**
 	 * Messages one object takes at `perMinute`, spread evenly over the objects
-	 * seen: a day's worth for a class named by day, else `retentionDays` worth
-	 * (as if it kept every byte for the whole retention: an upper bound).
+	 * seen: a day's worth for a class named by day, else `retentionDays` worth.
 	 */
 	messagesPerObject: number;
-	/** An empty object plus `bytesPerMessage` for each of those messages. */
+	/** What the object starts from: an empty object, or a database's size before the round. */
+	baseBytes: number;
+	/** The base plus both parts' bytes for each of those messages (for a class not named by day: an upper bound). */
 	largestBytes: number;
+	/** The same with accept → final's bytes alone. */
+	largestAcceptBytes: number;
+}
+
+/** The sizes around one round of the lifecycle: before it, after its accept → final part, after its callbacks. */
+export interface RoundSizes {
+	roundStart: Sizes;
+	afterAccept: Sizes;
+	end: Sizes;
+	messages: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -194,50 +239,56 @@ function namesDay(name: string, days: number[]): boolean {
 	return name.split(/[:/]/).some((part) => days.includes(Number(part)));
 }
 
+/** Each piece's size in bytes by class (objects) or by `D1 <binding>` (databases), then by name. */
+function sizesByPiece(sizes: Sizes): Map<string, Map<string, number>> {
+	const out = new Map<string, Map<string, number>>();
+	const put = (piece: string, name: string, bytes: number) => {
+		if (!out.has(piece)) out.set(piece, new Map());
+		out.get(piece)?.set(name, bytes);
+	};
+	for (const o of sizes.objects) put(o.className, o.name, o.databaseSize);
+	for (const d of sizes.databases) put(`D1 ${d.binding}`, d.binding, d.bytes);
+	return out;
+}
+
+/** What a piece's objects grew by from `before` to `after` (an object new since then grew from `empty`). */
+function growth(
+	before: Map<string, number> | undefined,
+	after: Map<string, number> | undefined,
+	empty: number,
+): number {
+	return sum([...(after ?? [])].map(([name, bytes]) => bytes - (before?.get(name) ?? empty)));
+}
+
 /**
- * Bytes per message and the largest object of each class (and each D1
- * database: `before` is its size ahead of the path), at `perMinute` kept
- * `retentionDays`.
+ * Bytes per message of each class (and each D1 database) over one round of
+ * the lifecycle, and its largest object at `perMinute` kept `retentionDays`.
  */
-export function storage(
-	sizes: Sizes,
-	before: Sizes,
-	messages: number,
-	perMinute: number,
-	retentionDays: number,
-	now = Date.now(),
-): ClassStorage[] {
+export function storage(r: RoundSizes, perMinute: number, retentionDays: number, now = Date.now()): ClassStorage[] {
 	const days = [Math.floor(now / DAY_MS), Math.floor(now / DAY_MS) - 1];
 	const perDay = perMinute * 1440;
-	const databases = sizes.databases.map((d) => {
-		const was = before.databases.find((b) => b.binding === d.binding)?.bytes ?? 0;
-		const bytesPerMessage = Math.max(0, d.bytes - was) / messages;
-		const messagesPerObject = perDay * retentionDays;
-		return {
-			className: `D1 ${d.binding}`,
-			objects: 1,
-			bytesPerMessage,
-			byDay: false,
-			messagesPerObject,
-			largestBytes: was + bytesPerMessage * messagesPerObject,
-		};
-	});
-	const byClass = new Map<string, Sizes["objects"]>();
-	for (const o of sizes.objects) byClass.set(o.className, [...(byClass.get(o.className) ?? []), o]);
-	const classes = [...byClass].map(([className, objects]) => {
-		const empty = sizes.empty.find((e) => e.className === className)?.databaseSize ?? 0;
-		const bytes = sum(objects.map((o) => Math.max(0, o.databaseSize - empty)));
-		const byDay = objects.every((o) => namesDay(o.name, days));
-		const messagesPerObject = (perDay * (byDay ? 1 : retentionDays)) / objects.length;
-		const bytesPerMessage = bytes / messages;
+	const start = sizesByPiece(r.roundStart);
+	const middle = sizesByPiece(r.afterAccept);
+	const end = sizesByPiece(r.end);
+	return [...end].map(([className, objects]) => {
+		const database = className.startsWith("D1 ");
+		const empty = database ? 0 : (r.end.empty.find((e) => e.className === className)?.databaseSize ?? 0);
+		const acceptBytes = growth(start.get(className), middle.get(className), empty) / r.messages;
+		const callbackBytes = growth(middle.get(className), objects, empty) / r.messages;
+		const byDay = !database && [...objects.keys()].every((name) => namesDay(name, days));
+		const messagesPerObject = (perDay * (byDay ? 1 : retentionDays)) / objects.size;
+		// A database grows from its size before the round; an object from an empty one.
+		const baseBytes = database ? Math.max(0, ...(start.get(className)?.values() ?? [])) : empty;
 		return {
 			className,
-			objects: objects.length,
-			bytesPerMessage,
+			objects: objects.size,
+			acceptBytes,
+			callbackBytes,
 			byDay,
 			messagesPerObject,
-			largestBytes: empty + bytesPerMessage * messagesPerObject,
+			baseBytes,
+			largestBytes: baseBytes + Math.max(0, acceptBytes + callbackBytes) * messagesPerObject,
+			largestAcceptBytes: baseBytes + Math.max(0, acceptBytes) * messagesPerObject,
 		};
 	});
-	return [...classes, ...databases];
 }

@@ -10,12 +10,22 @@
 import type { Stats } from "../counting/registry.ts";
 import { callersWave } from "./callers.ts";
 import { type ScaleApp, settledStats, waitFor } from "./scale-app.ts";
+import { type LifecycleParts, runLifecycle } from "./scale-lifecycle.ts";
+import type { RoundSizes } from "./scale-model.ts";
+import {
+	CALLERS,
+	expectStatus,
+	PATHS,
+	type PathName,
+	refOf,
+	relayHas,
+	sendBody,
+	sendEach,
+	webhookTypes,
+} from "./scale-sends.ts";
 
-export const PATHS = ["sync", "batch", "async", "lifecycle", "scheduled"] as const;
-export type PathName = (typeof PATHS)[number];
+export { PATHS, type PathName };
 
-/** Requests in flight at once (a busy application's load; the counts do not depend on it). */
-const CALLERS = 8;
 const BATCH_SIZE = 100;
 /** How far ahead a scheduled send asks to go out. */
 export const SCHEDULE_AHEAD_MS = 10_000;
@@ -25,8 +35,10 @@ export interface PathRun {
 	messages: number;
 	/** Counts at the end of the path. */
 	stats: Stats;
-	/** The lifecycle's counts once every message was final and its webhook out, before the callbacks. */
-	beforeCallbacks?: Stats;
+	/** The lifecycle's counts in its two parts: accept → final with its webhook, and the callback with its webhook. */
+	parts?: LifecycleParts;
+	/** The lifecycle's SQLite sizes around its second round. */
+	sizes?: RoundSizes;
 	/** Webhooks the receiver got, by type. */
 	webhooks: Record<string, number>;
 	/** From the first request until the counts settled. */
@@ -35,53 +47,11 @@ export interface PathRun {
 	checked: string;
 }
 
-const body = (path: PathName, i: number) => ({
-	from: "Shop <shop@bench.edgesend.test>",
-	// A recipient of its own per message, as real traffic has: suppression lookups spread by address.
-	to: [`${path}-${i}@rcpt.bench.edgesend.test`],
-	subject: `scale ${path} ${i}`,
-	text: `Receipt ${i}: your order is on its way.`,
-	html: `<p>Receipt ${i}: your order is on its way.</p>`,
-});
-
-function expectStatus(what: string, status: number, answer: unknown, want: number): void {
-	if (status !== want)
-		throw new Error(`${what} answered ${status}, not ${want}: ${JSON.stringify(answer).slice(0, 300)}`);
-}
-
-function refOf(what: string, answer: Record<string, unknown>): string {
-	if (typeof answer.ref !== "string")
-		throw new Error(`${what} answered no ref: ${JSON.stringify(answer).slice(0, 300)}`);
-	return answer.ref;
-}
-
-/** `n` sends to POST /v1/send: sync (200), `Prefer: respond-async` (202), or with a `sendAt` from `extra` (202). */
-async function sendEach(
-	app: ScaleApp,
-	path: PathName,
-	n: number,
-	how: "sync" | "async" | "sendAt",
-	extra = (_i: number) => ({}),
-) {
-	const refs: string[] = [];
-	await callersWave(CALLERS, n, async (i) => {
-		const { status, answer } = await app.call(
-			"POST",
-			"/v1/send",
-			{ ...body(path, i), ...extra(i) },
-			how === "async" ? { prefer: "respond-async" } : {},
-		);
-		expectStatus(`${path} send ${i}`, status, answer, how === "sync" ? 200 : 202);
-		refs[i] = refOf(`${path} send ${i}`, answer);
-	});
-	return refs;
-}
-
 async function sendBatches(app: ScaleApp, n: number): Promise<string[]> {
 	const refs: string[] = [];
 	for (let first = 0; first < n; first += BATCH_SIZE) {
 		const count = Math.min(BATCH_SIZE, n - first);
-		const messages = Array.from({ length: count }, (_, k) => body("batch", first + k));
+		const messages = Array.from({ length: count }, (_, k) => sendBody("batch", first + k));
 		const { status, answer } = await app.call("POST", "/v1/batch", { messages });
 		expectStatus(`batch from ${first}`, status, answer, 200);
 		const results = answer.results as Record<string, unknown>[];
@@ -92,15 +62,6 @@ async function sendBatches(app: ScaleApp, n: number): Promise<string[]> {
 	}
 	return refs;
 }
-
-const webhookTypes = (app: ScaleApp): Record<string, number> => {
-	const types: Record<string, number> = {};
-	for (const request of app.receiver?.requests ?? []) {
-		const type = String((JSON.parse(request.body) as { type?: unknown }).type);
-		types[type] = (types[type] ?? 0) + 1;
-	}
-	return types;
-};
 
 /** Every message at the relay exactly once (told apart by subject). */
 function checkRelay(app: ScaleApp, path: PathName, n: number): void {
@@ -121,24 +82,22 @@ async function checkFinal(app: ScaleApp, path: PathName, refs: string[], want: s
 		throw new Error(`${path}: ${wrong.length} records not ${want}, e.g. ${wrong.slice(0, 3).join("; ")}`);
 }
 
-const relayHas = (app: ScaleApp, n: number) => () => app.link.relay.messages.length >= n;
-const webhooksOf = (app: ScaleApp, type: string, n: number) => () => (webhookTypes(app)[type] ?? 0) >= n;
-
 /** One path, `n` messages, on a fresh start of the Worker (`app`). */
 export async function runPath(app: ScaleApp, path: PathName, n: number): Promise<PathRun> {
 	const start = performance.now();
 	let refs: string[];
-	let beforeCallbacks: Stats | undefined;
+	let parts: PathRun["parts"];
+	let sizes: PathRun["sizes"];
 	let want = "sent";
 	let checked = `${n} answers, ${n} messages at the relay once each, ${n} records "sent"`;
-	if (path === "sync") refs = await sendEach(app, path, n, "sync");
+	if (path === "sync") refs = await sendEach(app, path, 0, n, "sync");
 	else if (path === "batch") refs = await sendBatches(app, n);
 	else if (path === "async") {
-		refs = await sendEach(app, path, n, "async");
+		refs = await sendEach(app, path, 0, n, "async");
 		await waitFor(`${n} messages at the relay`, relayHas(app, n));
 	} else if (path === "scheduled") {
 		const sendAt = new Map<number, number>();
-		refs = await sendEach(app, path, n, "sendAt", (i) => {
+		refs = await sendEach(app, path, 0, n, "sendAt", (i) => {
 			sendAt.set(i, Date.now() + SCHEDULE_AHEAD_MS);
 			return { sendAt: new Date(sendAt.get(i) as number).toISOString() };
 		});
@@ -150,17 +109,10 @@ export async function runPath(app: ScaleApp, path: PathName, n: number): Promise
 		if (early) throw new Error(`scheduled: ${early} messages reached the relay more than 1 s before their sendAt`);
 		checked += `, none early (sendAt ${SCHEDULE_AHEAD_MS / 1000} s ahead)`;
 	} else {
-		refs = await sendEach(app, path, n, "async");
-		await waitFor(`${n} messages at the relay`, relayHas(app, n));
-		await waitFor(`${n} message.sent webhooks`, webhooksOf(app, "message.sent", n));
-		beforeCallbacks = await settledStats(app);
-		const delivered = [...app.link.relay.messages];
-		await callersWave(CALLERS, delivered.length, async (i) => {
-			const m = delivered[i];
-			const { status, answer } = await app.callback(deliveredCallback(m.queueId, m.rcptTo[0]));
-			expectStatus(`callback ${i}`, status, answer, 200);
-		});
-		await waitFor(`${n} message.delivered webhooks`, webhooksOf(app, "message.delivered", n));
+		const lifecycle = await runLifecycle(app, n);
+		refs = lifecycle.refs;
+		parts = lifecycle.parts;
+		sizes = lifecycle.sizes;
 		want = "delivered";
 		checked = `${n} answers, ${n} messages at the relay once each, ${n} message.sent and ${n} message.delivered webhooks, ${n} records "delivered"`;
 	}
@@ -168,19 +120,5 @@ export async function runPath(app: ScaleApp, path: PathName, n: number): Promise
 	const ms = performance.now() - start;
 	checkRelay(app, path, n);
 	await checkFinal(app, path, refs, want);
-	return { path, messages: n, stats, beforeCallbacks, webhooks: webhookTypes(app), ms, checked };
-}
-
-/** The provider's `delivered` status callback for one message (EngageLab's shape). */
-function deliveredCallback(relayId: string, recipient: string) {
-	return {
-		server: "email",
-		message_id: relayId,
-		itime: Date.now(),
-		status: {
-			message_status: "delivered",
-			status_data: { email_id: `${relayId}0$${recipient}`, task_id: "-1", api_user: "api_user", message: "250 ok" },
-		},
-		custom_args: {},
-	};
+	return { path, messages: n, stats, parts, sizes, webhooks: webhookTypes(app), ms, checked };
 }

@@ -105,14 +105,14 @@ export function ceilingTable(rows: LoadRow[], pools: string[]): Table {
 
 /** How long one object takes to reach `capBytes` at `perMinute` spread over its class's objects. */
 function capTime(c: ClassStorage, perMinute: number, capBytes: number): string {
-	const perHour = (c.bytesPerMessage * perMinute * 60) / c.objects;
-	const hours = (capBytes - (c.largestBytes - c.bytesPerMessage * c.messagesPerObject)) / perHour;
+	const perMessage = c.acceptBytes + c.callbackBytes;
+	if (perMessage <= 0) return "never";
+	const hours = (capBytes - c.baseBytes) / ((perMessage * perMinute * 60) / c.objects);
 	if (c.byDay && hours > 24) return "never (a day's object stops growing)";
 	return hours < 48 ? `${hours.toFixed(1)} hours` : `${(hours / 24).toFixed(0)} days`;
 }
 
 export function storageTable(
-	label: string,
 	classes: ClassStorage[],
 	flat: string[],
 	perMinute: number,
@@ -120,33 +120,31 @@ export function storageTable(
 	capBytes: number,
 ): Table {
 	return {
-		title: `7d. Scale: storage per message (${label}) and the largest object at ${perMinute.toLocaleString("en")}/min for ${retentionDays} days`,
+		title: `7d. Scale: storage per message (lifecycle) and the largest object at ${perMinute.toLocaleString("en")}/min for ${retentionDays} days`,
 		columns: [
 			"class",
 			"objects",
-			"bytes per message",
+			"bytes per message: accept → final + webhook, callback + webhook",
 			"one object holds",
 			"messages per object",
-			"largest object",
+			"largest object (accept → final's bytes alone)",
 			"under 10 GB",
 			"10 GB reached after",
 		],
 		rows: classes.map((c) => [
 			c.className,
 			String(c.objects),
-			c.bytesPerMessage.toFixed(0),
-			c.byDay ? "one UTC day (named by it)" : `${retentionDays} days (upper bound)`,
+			`${c.acceptBytes.toFixed(0)} + ${c.callbackBytes.toFixed(0)}`,
+			c.byDay ? "one UTC day (named by it)" : `${retentionDays} days`,
 			Math.round(c.messagesPerObject).toLocaleString("en"),
-			gb(c.largestBytes),
-			c.largestBytes < capBytes ? "yes" : "no",
+			`${gb(c.largestBytes)} (${gb(c.largestAcceptBytes)})`,
+			c.largestBytes < capBytes ? "yes" : c.largestAcceptBytes < capBytes ? "with accept → final's bytes alone" : "no",
 			capTime(c, perMinute, capBytes),
 		]),
 		notes: [
-			"Bytes per message: each object's SQLite database size (ctx.storage.sql.databaseSize, read inside the object) less an empty object's of the same class (its schema; an object under a name no path uses), summed over the class, ÷ the messages; a D1 database's growth over the path (its size as D1 reports it after a query) ÷ the messages. SQLite grows by 4 KiB pages, so each object's figure is rounded up to a page: the error is at most a page per object over all the messages, smaller the more messages a run has.",
-			...(flat.length
-				? [`Not shown: ${flat.join(", ")}, whose size did not grow with the messages (they hold no records).`]
-				: []),
-			`Largest object: ${perMinute.toLocaleString("en")} messages a minute is ${(perMinute * 1440).toLocaleString("en")} a day for one api_user, spread evenly over the objects the run used. A class whose object names carry the UTC day holds one day's records in each object (retention deletes whole days); any other class is charged all ${retentionDays} days (MESSAGE_RETENTION_DAYS) as if it kept every byte that long, an upper bound for what it expires sooner. Several api_users sharing the same shard objects add up.`,
+			"Bytes per message: the lifecycle runs in two rounds of half its messages. Each object's SQLite size (ctx.storage.sql.databaseSize, read inside the object) is read before the second round, after its accept → final part and after its callbacks; each part's growth over the class's objects (from an empty object's size for an object new in the round), ÷ the round's messages, is its bytes per message; a D1 database the same way, by the size D1 reports after a query. The first round pays what is paid once (schemas, first pages, the directory's note of each shard). SQLite grows by 4 KiB pages, so each object's growth is a whole number of pages: with few messages per object the figure is coarse, and it sharpens with --scale-messages.",
+			...(flat.length ? [`Not shown: ${flat.join(", ")}, whose size did not grow in the second round.`] : []),
+			`Largest object: ${perMinute.toLocaleString("en")} messages a minute is ${(perMinute * 1440).toLocaleString("en")} a day for one api_user, spread evenly over the objects the run used. A class whose object names carry the UTC day holds one day's records in each object (retention deletes whole days); any other class is charged ${retentionDays} days (MESSAGE_RETENTION_DAYS) of both parts' bytes, an upper bound where a part expires sooner (the RelayIndex keeps a relay id for the retention, a callback's signature an hour): the figure in brackets is the accept → final part alone. Several api_users sharing the same objects add up.`,
 		],
 	};
 }
