@@ -10,7 +10,8 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { countCall, type ObjectReport, objectCounts, token } from "./registry.ts";
+import { contentOf } from "./content.ts";
+import { countCall, type ObjectReport, objectCounts, type TableContent, token } from "./registry.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: a mixin's base must take any arguments
 type ObjectClass = abstract new (...args: any[]) => object;
@@ -50,12 +51,14 @@ export function countedClass<C extends ObjectClass>(base: C, className: string, 
 			const counts = objectCounts(className, name);
 			const calls = Object.values(counts?.methods ?? {}).reduce((sum, m) => sum + m.calls, 0);
 			let databaseSize = 0;
+			let content: TableContent[] = [];
 			try {
 				databaseSize = this.#state.storage.sql.databaseSize;
+				content = contentOf(this.#state.storage.sql);
 			} catch {
 				// An object without SQLite storage has no size to give.
 			}
-			return { name, databaseSize, token: token(), calls };
+			return { name, databaseSize, content, token: token(), calls };
 		}
 
 		/** The instance's name, for methods wrapped below (they run as `this`). */

@@ -7,6 +7,15 @@
  * prove an object really shares this isolate's map.
  */
 
+export interface TableContent {
+	table: string;
+	rows: number;
+	/** Bytes of the table's own cells (a rowid b-tree: appended in rowid order, pages fill up). */
+	tableBytes: number;
+	/** Bytes of its indexes' entries (keys in any order: pages fill less). */
+	indexBytes: number;
+}
+
 /** One method of one object: how often it was called and how long its handler ran (wall time, ms). */
 export interface MethodCounts {
 	calls: number;
@@ -41,6 +50,8 @@ export interface ObjectReport {
 	name: string;
 	/** The SQLite database's size in bytes (`ctx.storage.sql.databaseSize`), 0 for an object without SQLite. */
 	databaseSize: number;
+	/** Its rows and index entries, table by table, from the rows themselves (content.ts). */
+	content: TableContent[];
 	/** The registry this object writes to (the stats route compares it with its own). */
 	token: string;
 	/** Requests this object counted, from its side. */

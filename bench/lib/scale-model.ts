@@ -1,14 +1,12 @@
 /**
- * The scale bench's arithmetic, pure: from the counts of one path (requests
- * per Durable Object by class and name, round trips per D1 database) to the
- * load per message on each piece and the path's ceiling under the model —
- * a D1 round trip costs 5 ms of its database (1 ms shown too), a request to
- * an object costs max(1 ms, its handler time) of that object — and from the
- * objects' SQLite sizes to bytes per message and the largest object at the
- * provider's full rate.
+ * The scale bench's arithmetic of load, pure: from the counts of one path
+ * (requests per Durable Object by class and name, round trips per D1
+ * database) to the load per message on each piece and the path's ceiling
+ * under the model — a D1 round trip costs 5 ms of its database (1 ms shown
+ * too), a request to an object costs max(1 ms, its handler time) of that
+ * object. Storage is scale-storage.ts.
  */
 import type { ObjectCounts, Stats } from "../counting/registry.ts";
-import type { Sizes } from "./scale-app.ts";
 
 export const D1_MS = 5;
 export const D1_MS_LOW = 1;
@@ -54,6 +52,8 @@ export interface PathLoad {
 	ceilingMeasured: Ceiling;
 	/** As `ceiling` with D1 at 1 ms a round trip. */
 	ceilingD1Low: Ceiling;
+	/** As `ceiling` with every object request at 1 ms, whatever its handler measured: the counts alone. */
+	ceilingFlat: Ceiling;
 }
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
@@ -199,96 +199,9 @@ export function pathLoad(stats: Stats, messages: number, delivery: ReadonlySet<s
 			...d1(D1_MS),
 		]),
 		ceilingD1Low: ceilingOf([...state.map((c) => ({ piece: c.className, ms: c.evenMsPerMessage })), ...d1(D1_MS_LOW)]),
+		ceilingFlat: ceilingOf([
+			...state.map((c) => ({ piece: c.className, ms: c.objects ? c.callsPerMessage / c.objects : 0 })),
+			...d1(D1_MS),
+		]),
 	};
-}
-
-export interface ClassStorage {
-	className: string;
-	objects: number;
-	/** SQLite bytes each message adds to the class, all its objects together: by accept → final with its webhook… */
-	acceptBytes: number;
-	/** … and by its callback with its webhook. */
-	callbackBytes: number;
-	/** Each object holds one UTC day's records (its name carries the day). */
-	byDay: boolean;
-	/**
-	 * Messages one object takes at `perMinute`, spread evenly over the objects
-	 * seen: a day's worth for a class named by day, else `retentionDays` worth.
-	 */
-	messagesPerObject: number;
-	/** What the object starts from: an empty object, or a database's size before the round. */
-	baseBytes: number;
-	/** The base plus both parts' bytes for each of those messages (for a class not named by day: an upper bound). */
-	largestBytes: number;
-	/** The same with accept → final's bytes alone. */
-	largestAcceptBytes: number;
-}
-
-/** The sizes around one round of the lifecycle: before it, after its accept → final part, after its callbacks. */
-export interface RoundSizes {
-	roundStart: Sizes;
-	afterAccept: Sizes;
-	end: Sizes;
-	messages: number;
-}
-
-const DAY_MS = 86_400_000;
-
-/** An object name that carries the UTC day of the run (days since 1970) as one of its parts. */
-function namesDay(name: string, days: number[]): boolean {
-	return name.split(/[:/]/).some((part) => days.includes(Number(part)));
-}
-
-/** Each piece's size in bytes by class (objects) or by `D1 <binding>` (databases), then by name. */
-function sizesByPiece(sizes: Sizes): Map<string, Map<string, number>> {
-	const out = new Map<string, Map<string, number>>();
-	const put = (piece: string, name: string, bytes: number) => {
-		if (!out.has(piece)) out.set(piece, new Map());
-		out.get(piece)?.set(name, bytes);
-	};
-	for (const o of sizes.objects) put(o.className, o.name, o.databaseSize);
-	for (const d of sizes.databases) put(`D1 ${d.binding}`, d.binding, d.bytes);
-	return out;
-}
-
-/** What a piece's objects grew by from `before` to `after` (an object new since then grew from `empty`). */
-function growth(
-	before: Map<string, number> | undefined,
-	after: Map<string, number> | undefined,
-	empty: number,
-): number {
-	return sum([...(after ?? [])].map(([name, bytes]) => bytes - (before?.get(name) ?? empty)));
-}
-
-/**
- * Bytes per message of each class (and each D1 database) over one round of
- * the lifecycle, and its largest object at `perMinute` kept `retentionDays`.
- */
-export function storage(r: RoundSizes, perMinute: number, retentionDays: number, now = Date.now()): ClassStorage[] {
-	const days = [Math.floor(now / DAY_MS), Math.floor(now / DAY_MS) - 1];
-	const perDay = perMinute * 1440;
-	const start = sizesByPiece(r.roundStart);
-	const middle = sizesByPiece(r.afterAccept);
-	const end = sizesByPiece(r.end);
-	return [...end].map(([className, objects]) => {
-		const database = className.startsWith("D1 ");
-		const empty = database ? 0 : (r.end.empty.find((e) => e.className === className)?.databaseSize ?? 0);
-		const acceptBytes = growth(start.get(className), middle.get(className), empty) / r.messages;
-		const callbackBytes = growth(middle.get(className), objects, empty) / r.messages;
-		const byDay = !database && [...objects.keys()].every((name) => namesDay(name, days));
-		const messagesPerObject = (perDay * (byDay ? 1 : retentionDays)) / objects.size;
-		// A database grows from its size before the round; an object from an empty one.
-		const baseBytes = database ? Math.max(0, ...(start.get(className)?.values() ?? [])) : empty;
-		return {
-			className,
-			objects: objects.size,
-			acceptBytes,
-			callbackBytes,
-			byDay,
-			messagesPerObject,
-			baseBytes,
-			largestBytes: baseBytes + Math.max(0, acceptBytes + callbackBytes) * messagesPerObject,
-			largestAcceptBytes: baseBytes + Math.max(0, acceptBytes) * messagesPerObject,
-		};
-	});
 }

@@ -3,15 +3,19 @@
  * would drive it (lib/scale-app.ts): sync sends, batches of 100, async sends
  * through the real queue consumer, the lifecycle (async with webhooks on,
  * then one signed `delivered` callback per message and its webhook) and
- * scheduled sends. Each path waits for what a user would see (answers, the
- * relay's copies, the webhooks), then for the counts to stop moving, then
- * checks every record is final and every message reached the relay once.
+ * scheduled sends. Each path runs in two rounds of about half its messages:
+ * the first meets a cold isolate (what it does once: the directory's note of
+ * each shard, the limiter's and pool's first calls), the second a warm one,
+ * whose counts are the path's figures. A round waits for what a user would
+ * see (answers, the relay's copies, the webhooks), then for the counts to
+ * stop moving; at the end every record is checked final and every message
+ * at the relay once.
  */
 import type { Stats } from "../counting/registry.ts";
 import { callersWave } from "./callers.ts";
-import { type ScaleApp, settledStats, waitFor } from "./scale-app.ts";
-import { type LifecycleParts, runLifecycle } from "./scale-lifecycle.ts";
-import type { RoundSizes } from "./scale-model.ts";
+import { type ScaleApp, type Sizes, settledStats, waitFor } from "./scale-app.ts";
+import { lifecycleRound } from "./scale-lifecycle.ts";
+import { subtractStats } from "./scale-model.ts";
 import {
 	CALLERS,
 	expectStatus,
@@ -23,6 +27,7 @@ import {
 	sendEach,
 	webhookTypes,
 } from "./scale-sends.ts";
+import type { RoundSizes } from "./scale-storage.ts";
 
 export { PATHS, type PathName };
 
@@ -32,11 +37,14 @@ export const SCHEDULE_AHEAD_MS = 10_000;
 
 export interface PathRun {
 	path: PathName;
+	/** Messages in the second round: what the counts are per. */
 	messages: number;
-	/** Counts at the end of the path. */
+	/** The second round's counts (a warm isolate). */
 	stats: Stats;
-	/** The lifecycle's counts in its two parts: accept → final with its webhook, and the callback with its webhook. */
-	parts?: LifecycleParts;
+	/** The first round's counts and messages (a cold isolate). */
+	cold: { stats: Stats; messages: number };
+	/** The lifecycle's second round in its two parts: accept → final with its webhook, the callback with its webhook. */
+	parts?: { accept: Stats; callbacks: Stats };
 	/** The lifecycle's SQLite sizes around its second round. */
 	sizes?: RoundSizes;
 	/** Webhooks the receiver got, by type. */
@@ -47,17 +55,17 @@ export interface PathRun {
 	checked: string;
 }
 
-async function sendBatches(app: ScaleApp, n: number): Promise<string[]> {
+async function sendBatches(app: ScaleApp, from: number, n: number): Promise<string[]> {
 	const refs: string[] = [];
-	for (let first = 0; first < n; first += BATCH_SIZE) {
-		const count = Math.min(BATCH_SIZE, n - first);
+	for (let first = from; first < from + n; first += BATCH_SIZE) {
+		const count = Math.min(BATCH_SIZE, from + n - first);
 		const messages = Array.from({ length: count }, (_, k) => sendBody("batch", first + k));
 		const { status, answer } = await app.call("POST", "/v1/batch", { messages });
 		expectStatus(`batch from ${first}`, status, answer, 200);
 		const results = answer.results as Record<string, unknown>[];
 		results.forEach((result, k) => {
 			expectStatus(`batch message ${first + k}`, result.status as number, result, 200);
-			refs[first + k] = refOf(`batch message ${first + k}`, result);
+			refs.push(refOf(`batch message ${first + k}`, result));
 		});
 	}
 	return refs;
@@ -82,43 +90,98 @@ async function checkFinal(app: ScaleApp, path: PathName, refs: string[], want: s
 		throw new Error(`${path}: ${wrong.length} records not ${want}, e.g. ${wrong.slice(0, 3).join("; ")}`);
 }
 
-/** One path, `n` messages, on a fresh start of the Worker (`app`). */
+/** What one round of a path leaves besides its refs: the lifecycle's counts and sizes between its parts. */
+interface Round {
+	refs: string[];
+	accepted?: Stats;
+	acceptedSizes?: Sizes;
+}
+
+/** When each scheduled message asked to go out, by index. */
+const sendAt = new Map<number, number>();
+
+async function round(app: ScaleApp, path: PathName, first: number, count: number): Promise<Round> {
+	const end = first + count;
+	if (path === "sync") return { refs: await sendEach(app, path, first, count, "sync") };
+	if (path === "batch") return { refs: await sendBatches(app, first, count) };
+	if (path === "lifecycle") return lifecycleRound(app, first, count);
+	const refs =
+		path === "async"
+			? await sendEach(app, path, first, count, "async")
+			: await sendEach(app, path, first, count, "sendAt", (i) => {
+					sendAt.set(i, Date.now() + SCHEDULE_AHEAD_MS);
+					return { sendAt: new Date(sendAt.get(i) as number).toISOString() };
+				});
+	await waitFor(`${end} messages at the relay`, relayHas(app, end), 180_000 + SCHEDULE_AHEAD_MS);
+	return { refs };
+}
+
+/** Scheduled messages that reached the relay more than a second before their sendAt. */
+function early(app: ScaleApp): number {
+	return app.link.relay.messages.filter((m) => {
+		const i = Number(/^Subject: scale scheduled (\d+)$/m.exec(m.data)?.[1]);
+		return m.receivedAt < (sendAt.get(i) ?? 0) - 1000;
+	}).length;
+}
+
+/** One path, `n` messages in two rounds, on a fresh start of the Worker (`app`). */
 export async function runPath(app: ScaleApp, path: PathName, n: number): Promise<PathRun> {
 	const start = performance.now();
-	let refs: string[];
-	let parts: PathRun["parts"];
-	let sizes: PathRun["sizes"];
-	let want = "sent";
-	let checked = `${n} answers, ${n} messages at the relay once each, ${n} records "sent"`;
-	if (path === "sync") refs = await sendEach(app, path, 0, n, "sync");
-	else if (path === "batch") refs = await sendBatches(app, n);
-	else if (path === "async") {
-		refs = await sendEach(app, path, 0, n, "async");
-		await waitFor(`${n} messages at the relay`, relayHas(app, n));
-	} else if (path === "scheduled") {
-		const sendAt = new Map<number, number>();
-		refs = await sendEach(app, path, 0, n, "sendAt", (i) => {
-			sendAt.set(i, Date.now() + SCHEDULE_AHEAD_MS);
-			return { sendAt: new Date(sendAt.get(i) as number).toISOString() };
-		});
-		await waitFor(`${n} messages at the relay`, relayHas(app, n), 180_000 + SCHEDULE_AHEAD_MS);
-		const early = app.link.relay.messages.filter((m) => {
-			const i = Number(/^Subject: scale scheduled (\d+)$/m.exec(m.data)?.[1]);
-			return m.receivedAt < (sendAt.get(i) ?? 0) - 1000;
-		}).length;
-		if (early) throw new Error(`scheduled: ${early} messages reached the relay more than 1 s before their sendAt`);
-		checked += `, none early (sendAt ${SCHEDULE_AHEAD_MS / 1000} s ahead)`;
-	} else {
-		const lifecycle = await runLifecycle(app, n);
-		refs = lifecycle.refs;
-		parts = lifecycle.parts;
-		sizes = lifecycle.sizes;
-		want = "delivered";
-		checked = `${n} answers, ${n} messages at the relay once each, ${n} message.sent and ${n} message.delivered webhooks, ${n} records "delivered"`;
+	// A batch round is whole calls of 100; every other round about half the messages.
+	const split = path === "batch" ? Math.min(n, Math.ceil(n / 2 / BATCH_SIZE) * BATCH_SIZE) : Math.ceil(n / 2);
+	const rounds = [
+		{ first: 0, count: split },
+		{ first: split, count: n - split },
+	].filter((r) => r.count > 0);
+	const refs: string[] = [];
+	const empty = await app.stats();
+	const snapshots: { stats: Stats; sizes?: Sizes; round: Round; count: number }[] = [];
+	for (const { first, count } of rounds) {
+		const done = await round(app, path, first, count);
+		refs.push(...done.refs);
+		const stats = await settledStats(app);
+		snapshots.push({ stats, sizes: path === "lifecycle" ? await app.sizes() : undefined, round: done, count });
 	}
-	const stats = await settledStats(app);
 	const ms = performance.now() - start;
+	const [one, two] = snapshots;
+	// With one round only (too few messages to halve), that round is both.
+	const warm = two ?? one;
+	const before = two ? one : { stats: empty, sizes: undefined };
+	const stats = subtractStats(warm.stats, before.stats);
+	let parts: PathRun["parts"];
+	let sizes: RoundSizes | undefined;
+	if (warm.round.accepted && warm.round.acceptedSizes && warm.sizes) {
+		parts = {
+			accept: subtractStats(warm.round.accepted, before.stats),
+			callbacks: subtractStats(warm.stats, warm.round.accepted),
+		};
+		if (before.sizes)
+			sizes = {
+				roundStart: before.sizes,
+				afterAccept: warm.round.acceptedSizes,
+				end: warm.sizes,
+				messages: warm.count,
+			};
+	}
 	checkRelay(app, path, n);
+	const want = path === "lifecycle" ? "delivered" : "sent";
 	await checkFinal(app, path, refs, want);
-	return { path, messages: n, stats, parts, sizes, webhooks: webhookTypes(app), ms, checked };
+	let checked = `${n} answers, ${n} messages at the relay once each, ${n} records "${want}"`;
+	if (path === "lifecycle") checked += `, ${n} message.sent and ${n} message.delivered webhooks`;
+	if (path === "scheduled") {
+		const soon = early(app);
+		if (soon) throw new Error(`scheduled: ${soon} messages reached the relay more than 1 s before their sendAt`);
+		checked += `, none early (sendAt ${SCHEDULE_AHEAD_MS / 1000} s ahead)`;
+	}
+	return {
+		path,
+		messages: warm.count,
+		stats,
+		cold: { stats: one.stats, messages: one.count },
+		parts,
+		sizes,
+		webhooks: webhookTypes(app),
+		ms,
+		checked,
+	};
 }
