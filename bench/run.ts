@@ -14,7 +14,7 @@
  *   --async-sends=N       BENCH_ASYNC_SENDS       sends per acceptance wave of N callers, sync and async each (default 480; one caller: an eighth)
  *   --drain-messages=N    BENCH_DRAIN_MESSAGES    async sends the drain waits out (default 1500)
  *   --drain-per-minute=N  BENCH_DRAIN_PER_MINUTE  RATE_LIMIT_PER_MINUTE for the drain (default 600)
- *   --scale-messages=N    BENCH_SCALE_MESSAGES    messages per path in the scale suite (default 500)
+ *   --scale-messages=N    BENCH_SCALE_MESSAGES    messages per path in the scale suite (default 1000)
  *   --only=a,b       BENCH_ONLY         some of: round-trips, batch, composition, limiter, pool, async, scale
  *                                      (a partial run writes bench/.out/RESULTS.partial.md instead)
  */
@@ -68,7 +68,7 @@ const asyncSettings: AsyncSettings = {
 	drainMessages: Math.max(1, Math.round(setting("drain-messages", "BENCH_DRAIN_MESSAGES", 1500))),
 	perMinute: Math.max(1, Math.round(setting("drain-per-minute", "BENCH_DRAIN_PER_MINUTE", 600))),
 };
-const scaleMessages = Math.max(1, Math.round(setting("scale-messages", "BENCH_SCALE_MESSAGES", 500)));
+const scaleMessages = Math.max(1, Math.round(setting("scale-messages", "BENCH_SCALE_MESSAGES", 1000)));
 const suiteNames = ["round-trips", "batch", "composition", "limiter", "pool", "async", "scale"] as const;
 const only = (flags.only ?? process.env.BENCH_ONLY)?.split(",").map((s) => s.trim());
 const selected = suiteNames.filter((name) => !only || only.includes(name));
