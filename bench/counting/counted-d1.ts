@@ -6,9 +6,17 @@
  * a batch hands D1 its own statement objects back.
  */
 import { type DatabaseCounts, databaseCounts } from "./registry.ts";
+import { timed } from "./timed.ts";
 
 const originals = new WeakMap<object, D1PreparedStatement>();
 const ROUND_TRIP_METHODS = new Set(["run", "all", "first", "raw"]);
+
+/** One round trip of `statements` statements, timed work when an alarm or the cron makes it. */
+function countRoundTrip(counts: DatabaseCounts, statements: number): void {
+	counts.roundTrips++;
+	counts.statements += statements;
+	if (timed.getStore()) counts.timedRoundTrips++;
+}
 
 function tally(counts: DatabaseCounts, results: unknown[]): void {
 	for (const result of results) {
@@ -30,8 +38,7 @@ function countedStatement(statement: D1PreparedStatement, counts: DatabaseCounts
 			if (property === "bind") return (...values: unknown[]) => countedStatement(target.bind(...values), counts);
 			if (typeof property === "string" && ROUND_TRIP_METHODS.has(property)) {
 				return async (...args: unknown[]) => {
-					counts.roundTrips++;
-					counts.statements++;
+					countRoundTrip(counts, 1);
 					const method = (target as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[property];
 					const result = await method.apply(target, args);
 					tally(counts, [result]);
@@ -52,8 +59,7 @@ function countedQueries<T extends Pick<D1Database, "prepare" | "batch">>(db: T, 
 			if (property === "prepare") return (query: string) => countedStatement(target.prepare(query), counts);
 			if (property === "batch") {
 				return async (statements: D1PreparedStatement[]) => {
-					counts.roundTrips++;
-					counts.statements += statements.length;
+					countRoundTrip(counts, statements.length);
 					const results = await target.batch(statements.map((s) => originals.get(s) ?? s));
 					tally(counts, results);
 					return results;
@@ -61,8 +67,7 @@ function countedQueries<T extends Pick<D1Database, "prepare" | "batch">>(db: T, 
 			}
 			if (property === "exec" || property === "dump") {
 				return async (...args: unknown[]) => {
-					counts.roundTrips++;
-					counts.statements++;
+					countRoundTrip(counts, 1);
 					const method = (target as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[property];
 					return method.apply(target, args);
 				};

@@ -2,16 +2,18 @@
  * A Durable Object class, counted: a subclass of edgesend's own class that
  * counts every request the runtime hands an instance (each RPC method call,
  * `fetch`, `alarm`) under the object's class and name, with the handler's
- * time, and answers `__benchStats()` (its SQLite size, read where only the
- * object can read it). A method the object calls on itself (its alarm
- * running its sweep) is part of the request that made it, not a request:
- * an AsyncLocalStorage marks which instance's handler is running.
+ * time, and answers `__benchStats()` (its SQLite size and rows, read where
+ * only the object can read them). A method the object calls on itself (its
+ * alarm running its sweep) is part of the request that made it, not a
+ * request: an AsyncLocalStorage marks which instance's handler is running.
+ * An alarm runs marked as timed work (timed.ts).
  */
 
 import { DurableObject } from "cloudflare:workers";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { contentOf } from "./content.ts";
 import { countCall, type ObjectReport, objectCounts, type TableContent, token } from "./registry.ts";
+import { TIMED_HANDLERS, timed } from "./timed.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: a mixin's base must take any arguments
 type ObjectClass = abstract new (...args: any[]) => object;
@@ -77,10 +79,13 @@ export function countedClass<C extends ObjectClass>(base: C, className: string, 
 				const name = this.__benchName();
 				const start = Date.now();
 				const done = () => countCall(className, name, method, Date.now() - start);
+				// An alarm is timed work: what it asks of other objects is counted as such (counted-worker.ts).
+				const call = () => inner.apply(this, args);
+				const run = TIMED_HANDLERS.has(method) ? () => timed.run(true, call) : call;
 				return running.run(this, () => {
 					let result: unknown;
 					try {
-						result = inner.apply(this, args);
+						result = run();
 					} catch (error) {
 						done();
 						throw error;

@@ -1,13 +1,15 @@
 /**
  * edgesend's Worker handlers, counted: each handler (and each Durable Object,
  * through countedClass) sees the same bindings with every D1 database
- * counted, and the bench reads the counts at `GET /__bench/stats` (the
+ * counted and every Durable Object stub noting the calls an alarm or the
+ * cron makes (timed work), and the bench reads the counts at `GET /__bench/stats` (the
  * requests each object and database received) and `GET /__bench/sizes` (each
  * object's SQLite size, asked of the object itself). Everything else goes to
  * edgesend's own `fetch`.
  */
 import { countedD1 } from "./counted-d1.ts";
-import { type ObjectReport, snapshot, token } from "./registry.ts";
+import { countTimedCall, type ObjectReport, snapshot, token } from "./registry.ts";
+import { timed } from "./timed.ts";
 
 /** What the generated entry tells the counting code about wrangler.toml's bindings. */
 export interface CountingConfig {
@@ -22,6 +24,34 @@ type Env = Record<string, unknown>;
 /** One counted copy per env object, so the app sees the same bindings object every time. */
 const wrapped = new WeakMap<object, Env>();
 
+/** A stub whose calls, made inside an alarm or the cron, are counted as timed work on the object they reach. */
+function timedStub<T extends object>(stub: T, className: string, name: string): T {
+	return new Proxy(stub, {
+		get(target, property) {
+			const value = Reflect.get(target, property, target);
+			if (typeof value !== "function" || typeof property !== "string") return value;
+			return (...args: unknown[]) => {
+				if (timed.getStore()) countTimedCall(className, name, property);
+				// Reflect.apply: an RPC method stub takes `.apply` for a method of that name.
+				return Reflect.apply(value, target, args);
+			};
+		},
+	});
+}
+
+/** A Durable Object namespace whose stubs count their timed calls. */
+function timedNamespace(namespace: DurableObjectNamespace, className: string): DurableObjectNamespace {
+	return new Proxy(namespace, {
+		get(target, property) {
+			if (property === "get")
+				return (id: DurableObjectId, options?: DurableObjectNamespaceGetDurableObjectOptions) =>
+					timedStub(target.get(id, options), className, id.name ?? id.toString());
+			const value = Reflect.get(target, property, target);
+			return typeof value === "function" ? value.bind(target) : value;
+		},
+	});
+}
+
 export function countingEnv(config: CountingConfig): (env: unknown) => unknown {
 	return (env) => {
 		if (!env || typeof env !== "object") return env;
@@ -31,6 +61,10 @@ export function countingEnv(config: CountingConfig): (env: unknown) => unknown {
 		for (const binding of config.databases) {
 			const db = counted[binding] as D1Database | undefined;
 			if (db) counted[binding] = countedD1(db, binding);
+		}
+		for (const [binding, className] of Object.entries(config.objects)) {
+			const namespace = counted[binding] as DurableObjectNamespace | undefined;
+			if (namespace) counted[binding] = timedNamespace(namespace, className);
 		}
 		wrapped.set(env, counted);
 		return counted;

@@ -19,11 +19,13 @@ export interface TableContent {
 /** One method of one object: how often it was called and how long its handler ran (wall time, ms). */
 export interface MethodCounts {
 	calls: number;
-	/** Sum of the handler times as workerd's clock shows them (it stands still during synchronous code). */
+	/** Sum of the handler times as workerd's clock shows them (under Miniflare, wall time). */
 	measuredMs: number;
 	/** Sum over calls of max(1 ms, handler time): the model's charge. */
 	chargedMs: number;
 	maxMs: number;
+	/** Of `calls`, those an alarm or the cron made (counted where they were made): timed work, not a message's. */
+	timed: number;
 }
 
 export interface ObjectCounts {
@@ -43,6 +45,8 @@ export interface DatabaseCounts {
 	/** As D1 reports them in `meta` (run, all and batch answer it; first and raw do not). */
 	rowsRead: number;
 	rowsWritten: number;
+	/** Of `roundTrips`, those made inside an alarm or the cron. */
+	timedRoundTrips: number;
 }
 
 /** What `__benchStats()` answers. */
@@ -73,25 +77,35 @@ const databases = new Map<string, DatabaseCounts>();
 /** Charged to one request to an object: the model's floor of 1 ms. */
 export const chargeOf = (ms: number): number => Math.max(1, ms);
 
-export function countCall(className: string, name: string, method: string, ms: number): void {
+function methodCounts(className: string, name: string, method: string): MethodCounts {
 	const key = `${className}\n${name}`;
 	let entry = objects.get(key);
 	if (!entry) {
 		entry = { className, name, methods: {} };
 		objects.set(key, entry);
 	}
-	entry.methods[method] ??= { calls: 0, measuredMs: 0, chargedMs: 0, maxMs: 0 };
-	const m = entry.methods[method];
+	entry.methods[method] ??= { calls: 0, measuredMs: 0, chargedMs: 0, maxMs: 0, timed: 0 };
+	return entry.methods[method];
+}
+
+/** A request an object received (counted by the object). */
+export function countCall(className: string, name: string, method: string, ms: number): void {
+	const m = methodCounts(className, name, method);
 	m.calls++;
 	m.measuredMs += ms;
 	m.chargedMs += chargeOf(ms);
 	m.maxMs = Math.max(m.maxMs, ms);
 }
 
+/** A request made from inside an alarm or the cron (counted by the caller; the object counts its arrival). */
+export function countTimedCall(className: string, name: string, method: string): void {
+	methodCounts(className, name, method).timed++;
+}
+
 export function databaseCounts(binding: string): DatabaseCounts {
 	let entry = databases.get(binding);
 	if (!entry) {
-		entry = { binding, roundTrips: 0, statements: 0, rowsRead: 0, rowsWritten: 0 };
+		entry = { binding, roundTrips: 0, statements: 0, rowsRead: 0, rowsWritten: 0, timedRoundTrips: 0 };
 		databases.set(binding, entry);
 	}
 	return entry;

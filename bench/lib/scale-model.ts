@@ -6,12 +6,12 @@
  * too), a request to an object costs max(1 ms, its handler time) of that
  * object. Storage is scale-storage.ts.
  */
-import type { ObjectCounts, Stats } from "../counting/registry.ts";
+import type { DatabaseCounts, MethodCounts, ObjectCounts, Stats } from "../counting/registry.ts";
 
 export const D1_MS = 5;
 export const D1_MS_LOW = 1;
 /** The runtime calls it on a timer, not per message: counted apart, not in the per-message load. */
-const TIMED = new Set(["alarm"]);
+const TIMED = new Set(["alarm", "scheduled"]);
 
 export interface ClassLoad {
 	className: string;
@@ -28,6 +28,8 @@ export interface ClassLoad {
 	busiest: { name: string; callsPerMessage: number; msPerMessage: number };
 	/** Alarms the objects ran during the path (timed, not per message). */
 	alarms: number;
+	/** Requests the class received from alarms or the cron (timed, not per message). */
+	timedRequests: number;
 }
 
 export interface DatabaseLoad {
@@ -35,6 +37,8 @@ export interface DatabaseLoad {
 	roundTripsPerMessage: number;
 	statementsPerMessage: number;
 	rowsWrittenPerMessage: number;
+	/** Round trips alarms or the cron made (timed, not per message). */
+	timedRoundTrips: number;
 }
 
 export interface Ceiling {
@@ -58,76 +62,66 @@ export interface PathLoad {
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
-const perMessageCalls = (o: ObjectCounts) => Object.entries(o.methods).filter(([method]) => !TIMED.has(method));
-
-/** The counts of `after` less those of `before` (a later snapshot of the same run less an earlier one). */
-export function subtractStats(after: Stats, before: Stats): Stats {
-	const earlier = new Map(before.objects.map((o) => [`${o.className}\n${o.name}`, o]));
-	const objects = after.objects
-		.map((o) => {
-			const was = earlier.get(`${o.className}\n${o.name}`);
-			const methods = Object.fromEntries(
-				Object.entries(o.methods)
-					.map(([name, m]) => {
-						const w = was?.methods[name];
-						return [
-							name,
-							{
-								calls: m.calls - (w?.calls ?? 0),
-								measuredMs: m.measuredMs - (w?.measuredMs ?? 0),
-								chargedMs: m.chargedMs - (w?.chargedMs ?? 0),
-								maxMs: m.maxMs,
-							},
-						] as const;
-					})
-					.filter(([, m]) => m.calls > 0),
-			);
-			return { ...o, methods };
-		})
-		.filter((o) => Object.keys(o.methods).length > 0);
-	const databases = after.databases.map((d) => {
-		const w = before.databases.find((b) => b.binding === d.binding);
-		return {
-			binding: d.binding,
-			roundTrips: d.roundTrips - (w?.roundTrips ?? 0),
-			statements: d.statements - (w?.statements ?? 0),
-			rowsRead: d.rowsRead - (w?.rowsRead ?? 0),
-			rowsWritten: d.rowsWritten - (w?.rowsWritten ?? 0),
-		};
-	});
-	return { token: after.token, objects, databases };
+/** A method's counts from two of its counts, field by field. */
+function combine(a: MethodCounts | undefined, b: MethodCounts, sign: 1 | -1): MethodCounts {
+	const base = a ?? { calls: 0, measuredMs: 0, chargedMs: 0, maxMs: 0, timed: 0 };
+	return {
+		calls: base.calls + sign * b.calls,
+		measuredMs: base.measuredMs + sign * b.measuredMs,
+		chargedMs: base.chargedMs + sign * b.chargedMs,
+		maxMs: Math.max(base.maxMs, b.maxMs),
+		timed: base.timed + sign * b.timed,
+	};
 }
 
-/** The counts of two parts of a run added up. */
-export function addStats(a: Stats, b: Stats): Stats {
-	const objects = new Map(a.objects.map((o) => [`${o.className}\n${o.name}`, structuredClone(o)]));
+function combineDatabase(a: DatabaseCounts | undefined, b: DatabaseCounts, sign: 1 | -1): DatabaseCounts {
+	const base = a ?? {
+		binding: b.binding,
+		roundTrips: 0,
+		statements: 0,
+		rowsRead: 0,
+		rowsWritten: 0,
+		timedRoundTrips: 0,
+	};
+	return {
+		binding: b.binding,
+		roundTrips: base.roundTrips + sign * b.roundTrips,
+		statements: base.statements + sign * b.statements,
+		rowsRead: base.rowsRead + sign * b.rowsRead,
+		rowsWritten: base.rowsWritten + sign * b.rowsWritten,
+		timedRoundTrips: base.timedRoundTrips + sign * b.timedRoundTrips,
+	};
+}
+
+const keyOf = (o: ObjectCounts) => `${o.className}\n${o.name}`;
+
+/** The counts of `a` plus (or, with sign −1, less) those of `b`: parts of one run added, or a later snapshot less an earlier. */
+function merge(a: Stats, b: Stats, sign: 1 | -1): Stats {
+	const objects = new Map(a.objects.map((o) => [keyOf(o), structuredClone(o)]));
 	for (const o of b.objects) {
-		const key = `${o.className}\n${o.name}`;
-		const into = objects.get(key) ?? { className: o.className, name: o.name, methods: {} };
-		for (const [name, m] of Object.entries(o.methods)) {
-			const was = into.methods[name] ?? { calls: 0, measuredMs: 0, chargedMs: 0, maxMs: 0 };
-			into.methods[name] = {
-				calls: was.calls + m.calls,
-				measuredMs: was.measuredMs + m.measuredMs,
-				chargedMs: was.chargedMs + m.chargedMs,
-				maxMs: Math.max(was.maxMs, m.maxMs),
-			};
-		}
-		objects.set(key, into);
+		const into = objects.get(keyOf(o)) ?? { className: o.className, name: o.name, methods: {} };
+		for (const [name, m] of Object.entries(o.methods)) into.methods[name] = combine(into.methods[name], m, sign);
+		objects.set(keyOf(o), into);
 	}
-	const databases: Stats["databases"] = [];
-	for (const d of [...a.databases, ...b.databases]) {
-		const was = databases.find((x) => x.binding === d.binding);
-		if (!was) {
-			databases.push({ ...d });
-			continue;
-		}
-		was.roundTrips += d.roundTrips;
-		was.statements += d.statements;
-		was.rowsRead += d.rowsRead;
-		was.rowsWritten += d.rowsWritten;
-	}
-	return { token: b.token, objects: [...objects.values()], databases };
+	const databases = new Map(a.databases.map((d) => [d.binding, { ...d }]));
+	for (const d of b.databases) databases.set(d.binding, combineDatabase(databases.get(d.binding), d, sign));
+	const kept = [...objects.values()]
+		.map((o) => ({ ...o, methods: Object.fromEntries(Object.entries(o.methods).filter(([, m]) => m.calls > 0)) }))
+		.filter((o) => Object.keys(o.methods).length > 0);
+	return { token: a.token, objects: kept, databases: [...databases.values()] };
+}
+
+/** The counts of `after` less those of `before` (a later snapshot of the same run less an earlier one). */
+export const subtractStats = (after: Stats, before: Stats): Stats => merge(after, before, -1);
+
+/** The counts of two parts of a run added up. */
+export const addStats = (a: Stats, b: Stats): Stats => merge(a, b, 1);
+
+/** A method's requests that came from a message's path: all but the timer's (the alarm, and what timers asked). */
+function messageShare(method: string, m: MethodCounts) {
+	if (TIMED.has(method) || m.calls <= 0) return { calls: 0, measuredMs: 0, chargedMs: 0 };
+	const share = Math.max(0, m.calls - m.timed) / m.calls;
+	return { calls: m.calls - m.timed, measuredMs: m.measuredMs * share, chargedMs: m.chargedMs * share };
 }
 
 function classLoads(stats: Stats, messages: number): ClassLoad[] {
@@ -135,16 +129,21 @@ function classLoads(stats: Stats, messages: number): ClassLoad[] {
 	for (const o of stats.objects) byClass.set(o.className, [...(byClass.get(o.className) ?? []), o]);
 	return [...byClass].map(([className, objects]) => {
 		const each = objects.map((o) => {
-			const calls = perMessageCalls(o);
+			const shares = Object.entries(o.methods).map(([method, m]) => messageShare(method, m));
 			return {
 				name: o.name,
-				calls: sum(calls.map(([, m]) => m.calls)),
-				measuredMs: sum(calls.map(([, m]) => m.measuredMs)),
-				chargedMs: sum(calls.map(([, m]) => m.chargedMs)),
+				calls: sum(shares.map((m) => m.calls)),
+				measuredMs: sum(shares.map((m) => m.measuredMs)),
+				chargedMs: sum(shares.map((m) => m.chargedMs)),
 				alarms: sum(
 					Object.entries(o.methods)
 						.filter(([method]) => TIMED.has(method))
 						.map(([, m]) => m.calls),
+				),
+				timed: sum(
+					Object.entries(o.methods)
+						.filter(([method]) => !TIMED.has(method))
+						.map(([, m]) => m.timed),
 				),
 			};
 		});
@@ -165,6 +164,7 @@ function classLoads(stats: Stats, messages: number): ClassLoad[] {
 				msPerMessage: busiest.chargedMs / messages,
 			},
 			alarms: sum(each.map((o) => o.alarms)),
+			timedRequests: sum(each.map((o) => o.timed)),
 		};
 	});
 }
@@ -182,12 +182,17 @@ function ceilingOf(pieces: { piece: string; ms: number }[]): Ceiling {
  */
 export function pathLoad(stats: Stats, messages: number, delivery: ReadonlySet<string>): PathLoad {
 	const classes = classLoads(stats, messages);
-	const databases = stats.databases.map((d) => ({
-		binding: d.binding,
-		roundTripsPerMessage: d.roundTrips / messages,
-		statementsPerMessage: d.statements / messages,
-		rowsWrittenPerMessage: d.rowsWritten / messages,
-	}));
+	const databases = stats.databases.map((d) => {
+		// What timers did is not a message's: their share of statements and rows goes with their round trips.
+		const share = d.roundTrips ? (d.roundTrips - d.timedRoundTrips) / d.roundTrips : 0;
+		return {
+			binding: d.binding,
+			roundTripsPerMessage: (d.roundTrips - d.timedRoundTrips) / messages,
+			statementsPerMessage: (d.statements * share) / messages,
+			rowsWrittenPerMessage: (d.rowsWritten * share) / messages,
+			timedRoundTrips: d.timedRoundTrips,
+		};
+	});
 	const state = classes.filter((c) => !delivery.has(c.className));
 	const d1 = (ms: number) => databases.map((d) => ({ piece: `D1 ${d.binding}`, ms: d.roundTripsPerMessage * ms }));
 	return {

@@ -58,7 +58,7 @@ export function overviewTable(rows: LoadRow[], messages: number): Table {
 				? load.databases
 						.map(
 							(d) =>
-								`${d.binding}: ${n2(d.roundTripsPerMessage)} (${n2(d.statementsPerMessage)}, ${n2(d.rowsWrittenPerMessage)})`,
+								`${d.binding}: ${n2(d.roundTripsPerMessage)} (${n2(d.statementsPerMessage)}, ${n2(d.rowsWrittenPerMessage)})${d.timedRoundTrips ? `; ${d.timedRoundTrips} from timers` : ""}`,
 						)
 						.join("; ")
 				: "none bound",
@@ -73,7 +73,7 @@ export function overviewTable(rows: LoadRow[], messages: number): Table {
 		notes: [
 			`Each path runs ${messages} messages through edgesend's Worker as built from src/index.ts, in workerd (Miniflare) with wrangler.toml's bindings (the queue and its consumer, the R2 spool, every Durable Object, and D1 while the toml declares it), a fresh start per path, against the suite's relay (test/fixtures/provider-relay.ts) behind the latency proxy, in two rounds of about half the messages (a batch round is whole calls of 100). Requests are counted where they arrive: every Durable Object class the toml binds is replaced by a counting subclass of itself and every D1 binding by a counting wrapper (bench/counting/, bench/README.md says why), so the counts do not depend on how the code spreads its calls. A round's counts are taken once what a user sees is complete (answers, the relay's copies, the webhooks) and the counts have not moved for 3 s; the reads that check every record afterwards are not in them.`,
 			"Every figure here and below is per message of the second round: the Worker's isolate is warm by then, as it is at any steady rate. The first round also pays what an isolate does once (the directory's note of each shard it writes to, the limiter's and the pool's first calls); it is shown where it differs, and is not in the ceilings.",
-			"D1: a round trip is one run/all/first/raw of a statement, one batch (of any size) or one exec; rows written as D1 reports them. Object requests: one RPC call, fetch or alarm that the runtime hands an object; a call an object makes on itself is part of the request it is in. Alarms are time-driven (a shard's sweep runs about once a minute, whatever the rate), so they are counted apart (table 7b) and left out of the per-message figures.",
+			"D1: a round trip is one run/all/first/raw of a statement, one batch (of any size) or one exec; rows written as D1 reports them. Object requests: one RPC call, fetch or alarm that the runtime hands an object; a call an object makes on itself is part of the request it is in. Timed work is counted apart (table 7b) and left out of the per-message figures: an object's alarm, and every request an alarm (or the Worker's cron) makes of other objects or of D1, counted where it is made. A store object's sweep runs on its alarm about once a minute whatever the rate, and gathers what it finds (a minute's relay ids for one index object in one request): at a low rate that is about a request per message, at the ceiling's a request per index object a minute.",
 			"The lifecycle is one path: async sends with webhooks on (EVENTS_WEBHOOK_URL to a receiver the bench starts), then, once every message.sent webhook is in, one signed `delivered` provider callback per message (POST /v1/events/engagelab, as EngageLab signs it) and its message.delivered webhook. Its two parts (the second round's) are the counts up to the last message.sent webhook, and from there to the last message.delivered.",
 		],
 	};
@@ -90,7 +90,7 @@ export function classTable(rows: LoadRow[]): Table {
 			"handler ms per request (measured)",
 			"ms per message on one object, even spread",
 			"busiest object: requests, ms per message",
-			"alarms in the run",
+			"timed work in the round: alarms run, requests from alarms",
 		],
 		rows: rows.flatMap(({ label, load }) =>
 			load.classes.map((c) => [
@@ -101,7 +101,7 @@ export function classTable(rows: LoadRow[]): Table {
 				ms(c.measuredMsPerCall),
 				ms(c.evenMsPerMessage),
 				`${c.busiest.name}: ${n2(c.busiest.callsPerMessage)}, ${ms(c.busiest.msPerMessage)}`,
-				String(c.alarms),
+				`${c.alarms}, ${c.timedRequests}`,
 			]),
 		),
 		notes: [
