@@ -14,7 +14,8 @@
  *   --async-sends=N       BENCH_ASYNC_SENDS       sends per acceptance wave of N callers, sync and async each (default 480; one caller: an eighth)
  *   --drain-messages=N    BENCH_DRAIN_MESSAGES    async sends the drain waits out (default 1500)
  *   --drain-per-minute=N  BENCH_DRAIN_PER_MINUTE  RATE_LIMIT_PER_MINUTE for the drain (default 600)
- *   --only=a,b       BENCH_ONLY         some of: round-trips, batch, composition, limiter, pool, async, failover
+ *   --scale-messages=N    BENCH_SCALE_MESSAGES    messages per path in the scale suite (default 1000)
+ *   --only=a,b       BENCH_ONLY         some of: round-trips, batch, composition, limiter, pool, async, failover, scale
  *                                      (a partial run writes bench/.out/RESULTS.partial.md instead)
  */
 import { writeFileSync } from "node:fs";
@@ -34,6 +35,7 @@ import { failover } from "./suites/failover.ts";
 import { limiter } from "./suites/limiter.ts";
 import { pool } from "./suites/pool.ts";
 import { roundTrips } from "./suites/round-trips.ts";
+import { scale } from "./suites/scale.ts";
 
 const { values: flags } = parseArgs({
 	options: {
@@ -46,6 +48,7 @@ const { values: flags } = parseArgs({
 		"async-sends": { type: "string" },
 		"drain-messages": { type: "string" },
 		"drain-per-minute": { type: "string" },
+		"scale-messages": { type: "string" },
 	},
 });
 
@@ -66,7 +69,8 @@ const asyncSettings: AsyncSettings = {
 	drainMessages: Math.max(1, Math.round(setting("drain-messages", "BENCH_DRAIN_MESSAGES", 1500))),
 	perMinute: Math.max(1, Math.round(setting("drain-per-minute", "BENCH_DRAIN_PER_MINUTE", 600))),
 };
-const suiteNames = ["round-trips", "batch", "composition", "limiter", "pool", "async", "failover"] as const;
+const scaleMessages = Math.max(1, Math.round(setting("scale-messages", "BENCH_SCALE_MESSAGES", 1000)));
+const suiteNames = ["round-trips", "batch", "composition", "limiter", "pool", "async", "failover", "scale"] as const;
 const only = (flags.only ?? process.env.BENCH_ONLY)?.split(",").map((s) => s.trim());
 const selected = suiteNames.filter((name) => !only || only.includes(name));
 const partial = selected.length < suiteNames.length;
@@ -108,11 +112,13 @@ const suites: Record<(typeof suiteNames)[number], () => Promise<SuiteResult>> = 
 	pool: () => pool(ctx),
 	async: () => asyncSends(ctx, asyncSettings),
 	failover: () => failover(ctx),
+	scale: () => scale(ctx, { messages: scaleMessages }),
 };
 
 const tables: Table[] = [];
 const headlines: string[] = [];
 const checks: Check[] = [];
+const finalLines: string[] = [];
 const unrunnable: string[] = [];
 try {
 	for (const name of selected) {
@@ -125,6 +131,7 @@ try {
 			}
 			headlines.push(...result.headlines);
 			checks.push(...(result.checks ?? []));
+			if (result.finalLine) finalLines.push(result.finalLine);
 			for (const [client, reason] of Object.entries(result.failed)) {
 				unrunnable.push(`${client} could not be run for ${name}: ${reason}`);
 			}
@@ -163,4 +170,5 @@ log(headlines.map((h) => `- ${h}`).join("\n"));
 if (checks.length) log(`\n${textTable(checksTable(checks))}\n`);
 log(`bench: wrote ${partial ? "bench/.out/RESULTS.partial.md (partial run)" : "bench/RESULTS.md"}`);
 for (const p of unrunnable) log(`bench: FAILED: ${p}`);
+for (const line of finalLines) log(line);
 process.exit(unrunnable.length ? 1 : 0);

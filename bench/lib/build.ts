@@ -10,7 +10,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { build, type Plugin } from "esbuild";
+import { type BuildOptions, build, type Plugin } from "esbuild";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export const outDir = here("../.out/");
@@ -45,23 +45,24 @@ export interface Bundles {
 	appMissing?: string;
 }
 
+/** How edgesend's Worker is bundled for workerd, as `wrangler deploy` would (the scale suite's counted build too). */
+export const workerBundle = {
+	bundle: true,
+	format: "esm",
+	target: "es2024",
+	logLevel: "silent",
+	platform: "neutral",
+	conditions: ["workerd", "worker", "browser"],
+	mainFields: ["module", "main"],
+	external: ["cloudflare:*", "node:*"],
+} as const satisfies BuildOptions;
+
 /** edgesend's own Worker, exactly as `wrangler deploy` would bundle its entry. */
 async function bundleApp(): Promise<Pick<Bundles, "app" | "appMissing">> {
 	const entry = here("../../src/index.ts");
 	const outfile = `${outDir}app.mjs`;
 	try {
-		await build({
-			entryPoints: [entry],
-			outfile,
-			bundle: true,
-			format: "esm",
-			target: "es2024",
-			logLevel: "silent",
-			platform: "neutral",
-			conditions: ["workerd", "worker", "browser"],
-			mainFields: ["module", "main"],
-			external: ["cloudflare:*", "node:*"],
-		});
+		await build({ ...workerBundle, entryPoints: [entry], outfile });
 		return { app: outfile };
 	} catch (error) {
 		return { appMissing: `src/index.ts does not build: ${(error as Error).message.split("\n").slice(0, 4).join(" ")}` };

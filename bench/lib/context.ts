@@ -42,6 +42,8 @@ export interface SuiteResult {
 	headlines: string[];
 	/** The expectations next to what was measured (reported, never asserted). */
 	checks?: Check[];
+	/** A line the run prints last of all (the scale suite's ceiling line). */
+	finalLine?: string;
 }
 
 export interface Check {

@@ -22,7 +22,7 @@ export interface DeployedAppOptions {
 	perMinute: number;
 	/** Keep wrangler.toml's queue consumer (false: jobs are queued and left there). */
 	consumer: boolean;
-	/** Settings on top of the link's (a second route, shorter timeouts…). */
+	/** Settings on top of the link's and the limit (a second route, shorter timeouts, webhooks, the provider's callback key). */
 	bindings?: Record<string, string>;
 	/** Durable Object bindings of the toml to leave out (the failover suite's breaker off). */
 	without?: string[];
@@ -37,14 +37,26 @@ export interface DeployedApp {
 	dispose(): Promise<void>;
 }
 
-export async function startDeployedApp(scriptPath: string, options: DeployedAppOptions): Promise<DeployedApp> {
+/** wrangler.toml as wrangler reads it, with its Durable Objects as binding → class name and its D1 bindings. */
+export function readToml(without: readonly string[] = []): {
+	toml: TomlOptions;
+	durableObjects: Record<string, string>;
+	d1Bindings: string[];
+} {
 	const toml = unstable_getMiniflareWorkerOptions(fileURLToPath(new URL("wrangler.toml", root)))
 		.workerOptions as TomlOptions;
 	const durableObjects = Object.fromEntries(
 		Object.entries(toml.durableObjects ?? {})
-			.filter(([binding]) => !options.without?.includes(binding))
+			.filter(([binding]) => !without.includes(binding))
 			.map(([binding, d]) => [binding, typeof d === "string" ? d : d.className]),
 	);
+	const d1 = toml.d1Databases ?? [];
+	const d1Bindings = Array.isArray(d1) ? d1 : Object.keys(d1);
+	return { toml, durableObjects, d1Bindings };
+}
+
+export async function startDeployedApp(scriptPath: string, options: DeployedAppOptions): Promise<DeployedApp> {
+	const { toml, durableObjects } = readToml(options.without);
 	const handle = await startWorker({
 		scriptPath,
 		bindings: {
@@ -54,6 +66,8 @@ export async function startDeployedApp(scriptPath: string, options: DeployedAppO
 		},
 		durableObjects,
 		storage: {
+			// None on the store's code; a toml that declares one gets it (empty: no migrations applied here).
+			d1Databases: toml.d1Databases,
 			r2Buckets: toml.r2Buckets,
 			queueProducers: toml.queueProducers,
 			...(options.consumer ? { queueConsumers: toml.queueConsumers } : {}),

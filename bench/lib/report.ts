@@ -22,7 +22,7 @@ export interface RunInfo {
 /** The issue's expectations next to the measured figures, as a table. */
 export function checksTable(checks: Check[]): Table {
 	return {
-		title: "Expected (issue 8) against measured",
+		title: "Expected against measured",
 		columns: ["expected", "measured", "held"],
 		rows: checks.map((c) => [c.expected, c.measured, c.held]),
 		notes: [],
@@ -74,7 +74,7 @@ export function markdownReport(info: RunInfo, tables: Table[]): string {
 		"",
 		...(info.headlines.length ? info.headlines.map((h) => `- ${h}`) : ["- (no comparison could be made)"]),
 		"",
-		"## Expected (issue 8) against measured",
+		"## Expected against measured",
 		"",
 		"Reported, not asserted: the bench fails only when a client cannot be run at all.",
 		"",
