@@ -9,12 +9,23 @@
  * of 100 % for tables (rows appended in rowid order pack their pages) and
  * ln 2 ≈ 69 % for indexes (keys arriving in any order leave pages about that
  * full). The larger of the two is what the largest object is charged.
+ * Tables kept for less than the retention (SHORT_LIVED: the pool's job marks
+ * and the relay index's callback signatures, an hour each) hold only that long
+ * a stretch of traffic; an object that has one is charged by its rows.
  */
 import type { Sizes } from "./scale-app.ts";
 
 /** How full a b-tree's pages are when its keys arrive in random order (Yao's ln 2). */
 export const INDEX_FILL = Math.LN2;
 const DAY_MS = 86_400_000;
+
+/** Tables whose rows leave long before the retention, by table name: how long a row stays. */
+export const SHORT_LIVED: Readonly<Record<string, number>> = {
+	// src/pool/job-marks.ts: a pool job's mark, kept an hour.
+	job_marks: 3_600_000,
+	// src/store/relay-index.ts: a callback signature bound to its body, kept an hour.
+	signatures: 3_600_000,
+};
 
 /** Bytes per message of one part. */
 export interface PartBytes {
@@ -57,6 +68,8 @@ interface PieceSize {
 	pages: number;
 	table: number;
 	index: number;
+	/** The short-lived tables' share of `table` and `index`, by how long their rows stay. */
+	short: Map<number, { table: number; index: number }>;
 }
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
@@ -74,11 +87,21 @@ function sizesByPiece(sizes: Sizes): Map<string, Map<string, PieceSize>> {
 		out.get(piece)?.set(name, size);
 	};
 	for (const o of sizes.objects) {
-		const table = sum(o.content.map((t) => t.tableBytes));
-		const index = sum(o.content.map((t) => t.indexBytes));
-		put(o.className, o.name, { pages: o.databaseSize, table, index });
+		const long = o.content.filter((t) => SHORT_LIVED[t.table] === undefined);
+		const short = new Map<number, { table: number; index: number }>();
+		for (const t of o.content) {
+			const ttl = SHORT_LIVED[t.table];
+			if (ttl === undefined) continue;
+			const was = short.get(ttl) ?? { table: 0, index: 0 };
+			short.set(ttl, { table: was.table + t.tableBytes, index: was.index + t.indexBytes });
+		}
+		const table = sum(long.map((t) => t.tableBytes));
+		const index = sum(long.map((t) => t.indexBytes));
+		put(o.className, o.name, { pages: o.databaseSize, table, index, short });
 	}
-	for (const d of sizes.databases) put(`D1 ${d.binding}`, d.binding, { pages: d.bytes, table: 0, index: 0 });
+	for (const d of sizes.databases) {
+		put(`D1 ${d.binding}`, d.binding, { pages: d.bytes, table: 0, index: 0, short: new Map() });
+	}
 	return out;
 }
 
@@ -88,15 +111,26 @@ function growth(
 	after: Map<string, PieceSize> | undefined,
 	empty: PieceSize,
 	messages: number,
-): PartBytes {
+): PartBytes & { short: Map<number, number> } {
 	const all = [...(after ?? [])].map(([name, size]) => {
 		const was = before?.get(name) ?? empty;
 		return { pages: size.pages - was.pages, table: size.table - was.table, index: size.index - was.index };
 	});
+	// Short-lived tables: their rows' bytes on disk per message, by how long they stay.
+	const short = new Map<number, number>();
+	for (const [name, size] of after ?? []) {
+		const was = before?.get(name) ?? empty;
+		for (const [ttl, bytes] of size.short) {
+			const old = was.short.get(ttl) ?? { table: 0, index: 0 };
+			const grown = bytes.table - old.table + (bytes.index - old.index) / INDEX_FILL;
+			short.set(ttl, (short.get(ttl) ?? 0) + grown / messages);
+		}
+	}
 	return {
 		pages: sum(all.map((g) => g.pages)) / messages,
 		table: sum(all.map((g) => g.table)) / messages,
 		index: sum(all.map((g) => g.index)) / messages,
+		short,
 	};
 }
 
@@ -116,7 +150,7 @@ export function storage(r: RoundSizes, perMinute: number, retentionDays: number,
 	return [...end].map(([className, objects]) => {
 		const database = className.startsWith("D1 ");
 		const emptyPages = database ? 0 : (r.end.empty.find((e) => e.className === className)?.databaseSize ?? 0);
-		const empty = { pages: emptyPages, table: 0, index: 0 };
+		const empty = { pages: emptyPages, table: 0, index: 0, short: new Map() };
 		const accept = growth(start.get(className), middle.get(className), empty, r.messages);
 		const callback = growth(middle.get(className), objects, empty, r.messages);
 		const byDay = !database && [...objects.keys()].every((name) => namesDay(name, days));
@@ -126,6 +160,18 @@ export function storage(r: RoundSizes, perMinute: number, retentionDays: number,
 			? Math.max(0, ...[...(start.get(className)?.values() ?? [])].map((s) => s.pages))
 			: emptyPages;
 		const at = (perMessage: number) => baseBytes + Math.max(0, perMessage) * messagesPerObject;
+		// Short-lived tables hold `ttl` of traffic at most, whatever the retention.
+		const shortBytes = (parts: { short: Map<number, number> }[]) =>
+			sum(
+				parts.flatMap((p) =>
+					[...p.short].map(
+						([ttl, perMessage]) => (Math.max(0, perMessage) * perMinute * (ttl / 60_000)) / objects.size,
+					),
+				),
+			);
+		const hasShort = [accept, callback].some((p) => [...p.short.values()].some((b) => b > 0));
+		const rows = at(rowsOnDisk(accept) + rowsOnDisk(callback)) + shortBytes([accept, callback]);
+		const rowsAccept = at(rowsOnDisk(accept)) + shortBytes([accept]);
 		return {
 			className,
 			objects: objects.size,
@@ -134,8 +180,9 @@ export function storage(r: RoundSizes, perMinute: number, retentionDays: number,
 			byDay,
 			messagesPerObject,
 			baseBytes,
-			largest: { pages: at(accept.pages + callback.pages), rows: at(rowsOnDisk(accept) + rowsOnDisk(callback)) },
-			largestAccept: { pages: at(accept.pages), rows: at(rowsOnDisk(accept)) },
+			// The file's pages count the short-lived rows as if kept the whole retention: charged by the rows then.
+			largest: { pages: hasShort ? rows : at(accept.pages + callback.pages), rows },
+			largestAccept: { pages: hasShort ? rowsAccept : at(accept.pages), rows: rowsAccept },
 		};
 	});
 }
