@@ -5,7 +5,7 @@
  * of EVENTS_WEBHOOK_SECRET (`whsec_…`). The id is the event's own, so a retry
  * carries the same id and receivers can drop duplicates.
  */
-import type { Route, Tag } from "../store/types";
+import type { RouteName, Tag } from "../store/types";
 import type { EmailFacts } from "./email-facts";
 
 export interface MessageEventData {
@@ -17,7 +17,7 @@ export interface MessageEventData {
 	/** The message's tags; [] when it has none or no record is known. */
 	tags: readonly Tag[];
 	/** Which route took the message to a relay, when one did. */
-	route: Route | null;
+	route: RouteName | null;
 }
 
 export interface OutboundEvent {

@@ -12,16 +12,9 @@ import { retryDelayMs } from "../util/backoff";
 
 export function outcomeOf(claimed: Claimed, delivered: Delivered, at: number): Outcome {
 	const verdict = verdictOf(delivered);
-	const relayId = delivered.ok ? delivered.sent.id : undefined;
 	const reached = delivered.ok ? { relayId: delivered.sent.id, route: delivered.sent.route } : {};
 	const detail = delivered.ok
-		? {
-				attempt: claimed.attempt,
-				relayId,
-				route: delivered.sent.route,
-				accepted: delivered.sent.accepted,
-				rejected: delivered.sent.rejected,
-			}
+		? { attempt: claimed.attempt, ...reached, accepted: delivered.sent.accepted, rejected: delivered.sent.rejected }
 		: { attempt: claimed.attempt, ...errorOf(delivered.problem) };
 	if (verdict.final) {
 		return {

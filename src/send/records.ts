@@ -42,17 +42,32 @@ export async function pageOf(
 	owner: string,
 	query: { limit: number; tag?: Tag; before?: Cursor; after?: Cursor },
 ): Promise<{ records: MessageRecord[]; more: boolean }> {
-	const store = requireStore(env, "message records");
+	const { limit, after } = query;
 	const tag = query.tag ? { tag: query.tag } : {};
-	if (query.after) {
-		const fromDay = placeOf(query.after.ref)?.day ?? dayOf(query.after.createdAt);
-		const newer = await listNewer(store, owner, { limit: query.limit, after: query.after, fromDay, ...tag });
-		return { records: newer.slice(0, query.limit).reverse(), more: newer.length > query.limit };
+	if (after) {
+		const store = requireStore(env, "message records");
+		const newer = await listNewer(store, owner, { limit, after, fromDay: startDay(after), ...tag });
+		return { records: newer.slice(0, limit).reverse(), more: newer.length > limit };
 	}
-	const before = query.before;
-	const fromDay = before ? (placeOf(before.ref)?.day ?? dayOf(before.createdAt - 1)) : dayOf(Date.now());
-	const page = await listAcross(store, owner, { limit: query.limit, fromDay, ...tag, ...(before ? { before } : {}) });
+	const page = await olderPage(env, owner, { limit, ...tag, ...(query.before ? { before: query.before } : {}) });
 	return { records: page.records, more: page.next !== undefined };
+}
+
+/** The day a page starts from: its cursor's (the ref names it; a cursor with no ref is a day's start), or today. */
+const startDay = (cursor: Cursor | undefined): number =>
+	cursor ? (placeOf(cursor.ref)?.day ?? dayOf(cursor.createdAt - 1)) : dayOf(Date.now());
+
+/** The owner's records older than `before` (or the newest), across shards and days. */
+function olderPage(env: Bindings, owner: string, query: ListQuery) {
+	const store = requireStore(env, "message records");
+	const { before, status, tag } = query;
+	return listAcross(store, owner, {
+		limit: query.limit,
+		fromDay: startDay(before),
+		...(status ? { status } : {}),
+		...(tag ? { tag } : {}),
+		...(before ? { before } : {}),
+	});
 }
 
 export interface ListQuery {
@@ -69,16 +84,7 @@ export async function listRecordsOf(
 	owner: string,
 	query: ListQuery,
 ): Promise<{ records: RecordView[]; next?: Cursor }> {
-	const store = requireStore(env, "message records");
-	const before = query.before;
-	const fromDay = before ? (placeOf(before.ref)?.day ?? dayOf(before.createdAt - 1)) : dayOf(Date.now());
-	const page = await listAcross(store, owner, {
-		limit: query.limit,
-		fromDay,
-		...(query.status ? { status: query.status } : {}),
-		...(query.tag ? { tag: query.tag } : {}),
-		...(before ? { before } : {}),
-	});
+	const page = await olderPage(env, owner, query);
 	return { records: page.records.map((r) => recordView(r)), ...(page.next ? { next: page.next } : {}) };
 }
 

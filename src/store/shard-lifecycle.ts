@@ -12,7 +12,7 @@ import { announceFinal, announceScheduled } from "./shard-final";
 import { addOpen, addRelayId, appendEvent, envelopeOf, type MessageRow, openCount, rowOf } from "./shard-rows";
 import { type Sql, toJson } from "./sql";
 import { LEASE_MS, MAX_QUEUE_DELAY_MS } from "./timing";
-import type { Addresses, Envelope, MessageStatus, Route, Tag } from "./types";
+import type { Addresses, Envelope, MessageStatus, RouteName, Tag } from "./types";
 import { FINAL_STATUSES, WAITING_STATUSES } from "./types";
 
 /** What every record holds from the start. */
@@ -99,7 +99,7 @@ export function accept(sql: Sql, input: AcceptInput, now: number): Accepted {
 export interface SyncInput extends RecordBase {
 	status: "sent" | "failed" | "unknown";
 	relayId: string | null;
-	route: Route | null;
+	route: RouteName | null;
 	sentAt: number | null;
 	lastError: unknown;
 	/** What the timeline's one event says (accepted/rejected, or the problem). */
@@ -134,7 +134,7 @@ interface RowFields {
 	envelope: Envelope | null;
 	attempts?: number;
 	relayId?: string | null;
-	route?: Route | null;
+	route?: RouteName | null;
 	sentAt?: number | null;
 	lastError?: unknown;
 }
@@ -190,7 +190,7 @@ export interface Claimed {
 	deadlineAt: number;
 	/** The record's first relay id, when an earlier attempt reached the relay. */
 	relayId: string | null;
-	route: Route | null;
+	route: RouteName | null;
 	leaseUntil: number;
 }
 
@@ -251,7 +251,7 @@ export function claim(sql: Sql, ref: string, now: number): ClaimResult {
 		attempt: row.attempts + 1,
 		deadlineAt: row.deadline_at,
 		relayId: row.relay_id,
-		route: row.route as Route | null,
+		route: row.route as RouteName | null,
 		leaseUntil,
 	};
 }
@@ -270,7 +270,7 @@ export type Outcome =
 			kind: "final";
 			status: "sent" | "failed" | "unknown";
 			relayId?: string;
-			route?: Route;
+			route?: RouteName;
 			lastError?: unknown;
 			/** The timeline event's detail. */
 			detail: unknown;
@@ -280,7 +280,7 @@ export type Outcome =
 			nextAttemptAt: number;
 			lastError: unknown;
 			relayId?: string;
-			route?: Route;
+			route?: RouteName;
 			/** After a partial 4xx: only these are still to deliver. */
 			pendingTo?: string[];
 			detail: unknown;
@@ -342,7 +342,7 @@ export function finish(sql: Sql, ref: string, token: string, outcome: Outcome, n
 interface FinalChange {
 	attempts?: number;
 	relayId?: string;
-	route?: Route;
+	route?: RouteName;
 	sentAt?: number;
 	lastError?: unknown;
 }

@@ -6,7 +6,16 @@
  */
 import { OUTBOX_SCHEMA } from "./outbox";
 import { fromJson, type Sql } from "./sql";
-import type { Addresses, Envelope, JsonObject, MessageEvent, MessageRecord, MessageStatus, Route, Tag } from "./types";
+import type {
+	Addresses,
+	Envelope,
+	JsonObject,
+	MessageEvent,
+	MessageRecord,
+	MessageStatus,
+	RouteName,
+	Tag,
+} from "./types";
 
 export const SHARD_SCHEMA = `
 CREATE TABLE IF NOT EXISTS messages (
@@ -128,7 +137,7 @@ export function recordOf(sql: Sql, row: MessageRow): MessageRecord {
 		messageId: row.message_id,
 		relayId: row.relay_id,
 		relayIds,
-		route: row.route as Route | null,
+		route: row.route as RouteName | null,
 		from: row.from_addr,
 		to: JSON.parse(row.to_addrs) as string[],
 		subject: row.subject,

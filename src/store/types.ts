@@ -67,7 +67,7 @@ export interface Addresses {
 }
 
 /** Which way a message reached a relay: the configured first route, or the second one (failover). */
-export type Route = "primary" | "fallback";
+export type RouteName = "primary" | "fallback";
 
 /** The SMTP envelope and what the session must offer, kept until the record is final. */
 export interface Envelope {
@@ -92,9 +92,6 @@ export interface MessageEvent {
 	detail?: JsonObject;
 }
 
-/** Which route a message went by: the first, or the second (issue 23). */
-export type RouteName = Route;
-
 export interface MessageRecord {
 	ref: string;
 	owner: string;
@@ -105,7 +102,7 @@ export interface MessageRecord {
 	relayId: string | null;
 	relayIds: string[];
 	/** The route of its delivery; null until one reached a relay. */
-	route: Route | null;
+	route: RouteName | null;
 	from: string;
 	to: string[];
 	subject: string;
@@ -143,7 +140,7 @@ export interface OutboxEvent {
 	from: string | null;
 	subject: string | null;
 	tags: Tag[];
-	route: Route | null;
+	route: RouteName | null;
 	/** The email as its caller wrote it (sender, recipients) and when it was created; null for an event no record claimed. */
 	email: { from: string; to: string[]; createdAt: number } | null;
 }
